@@ -1,0 +1,30 @@
+#pragma once
+// A cluster: nodes of one type joined by a fabric. Plain data.
+#include <string>
+
+#include "hardware/specs.hpp"
+
+namespace orrery {
+
+struct FabricSpec {
+  std::string topology = "fat_tree";  // "fat_tree" (leaf/spine[/core] Clos)
+  int tiers = 2;                      // 1: one switch; 2: leaf+spine; 3: leaf+spine+core
+  double oversubscription = 1.0;      // downlink:uplink bandwidth ratio at the leaf tier (>= 1)
+  int switch_radix = 64;              // ports per switch
+  bool rail_optimized = true;         // NIC i of every node goes to rail i's leaf
+  LinkSpec link;                      // switch-to-switch links
+  double switch_latency_us = 0.5;     // per switch hop
+};
+
+struct ClusterSpec {
+  NodeSpec node;
+  AcceleratorSpec accelerator;
+  LinkSpec scale_up;   // node.scale_up_link resolved
+  LinkSpec gpu_nic;    // node.gpu_nic_link resolved
+  LinkSpec nic;        // node.nic_link resolved
+  int nodes = 1;
+  FabricSpec fabric;
+  int gpus() const { return nodes * node.gpus_per_node; }
+};
+
+}  // namespace orrery

@@ -1,0 +1,148 @@
+#include "reports/summary_table.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+
+#include <fmt/format.h>
+
+#include "models/parameters.hpp"
+#include "reports/number_format.hpp"
+
+#ifndef ORRERY_VERSION
+#error "ORRERY_VERSION must be defined (reports/CMakeLists.txt sets it from the project version)"
+#endif
+
+namespace orrery {
+
+namespace {
+
+constexpr int kBarCells = 20;  // 100% of the step; one cell is 5%
+
+using Out = std::back_insert_iterator<std::string>;
+
+// Decimals that give the step time three significant digits; the breakdown
+// uses the same so that its column lines up and sums visibly to the total.
+int seconds_decimals(double step_s) {
+  if (!(step_s > 0) || !std::isfinite(step_s)) return 2;
+  const int d = 2 - static_cast<int>(std::floor(std::log10(step_s)));
+  return std::clamp(d, 0, 6);
+}
+
+void row(Out out, const char* label, const std::string& value) {
+  fmt::format_to(out, "  {:<17}{}\n", label, value);
+}
+
+void render_breakdown(Out out, const StepResult& step) {
+  const StepBreakdown& b = step.breakdown;
+  struct Part {
+    const char* label;
+    double s;
+  };
+  const Part parts[] = {
+      {"compute", b.compute_s},
+      {"exposed TP comm", b.exposed_tp_comm_s},
+      {"exposed PP comm", b.exposed_pp_comm_s},
+      {"exposed DP comm", b.exposed_dp_comm_s},
+      {"pipeline bubble", b.bubble_s},
+      {"idle", b.idle_s},
+  };
+  const int decimals = seconds_decimals(step.time_s);
+  fmt::format_to(out, "\nWhere the step time goes\n");
+  for (const Part& p : parts) {
+    const double fraction = step.time_s > 0 ? p.s / step.time_s : 0;
+    const std::string bar = text_bar(fraction, kBarCells);
+    fmt::format_to(out, "  {:<17}{:>9.{}f} s  {:>6}{}{}\n", p.label, p.s, decimals,
+                   format_percent(fraction), bar.empty() ? "" : "  ", bar);
+  }
+}
+
+void render_memory(Out out, const StepResult& step) {
+  fmt::format_to(out, "\nMemory per pipeline stage (GiB)\n");
+  fmt::format_to(out, "  {:>5} {:>6} {:>8} {:>8} {:>9} {:>11} {:>8} {:>17}\n", "stage", "layers",
+                 "weights", "grads", "optimizer", "activations", "buffers", "peak / capacity");
+  for (const StageMemory& m : step.memory) {
+    const std::string verdict =
+        m.fits() ? std::string("fits")
+                 : fmt::format("DOES NOT FIT by {:.1f} GiB", m.peak_gib - m.capacity_gib);
+    fmt::format_to(out, "  {:>5} {:>6} {:>8.1f} {:>8.1f} {:>9.1f} {:>11.1f} {:>8.1f} {:>8.1f} / {:<6.1f}  {}\n",
+                   m.stage, m.layers, m.weights_gib, m.gradients_gib, m.optimizer_gib,
+                   m.activations_gib, m.buffers_gib, m.peak_gib, m.capacity_gib, verdict);
+  }
+}
+
+// The stage furthest over its capacity, or nullptr if all fit.
+const StageMemory* worst_overflow(const StepResult& step) {
+  const StageMemory* worst = nullptr;
+  for (const StageMemory& m : step.memory) {
+    if (!m.fits() && (!worst || m.peak_gib - m.capacity_gib > worst->peak_gib - worst->capacity_gib))
+      worst = &m;
+  }
+  return worst;
+}
+
+}  // namespace
+
+std::string render_summary(const Scenario& scenario, const StepResult& step, const RunEstimate& run) {
+  std::string text;
+  Out out(text);
+  const ClusterSpec& cluster = scenario.cluster;
+  const ModelSpec& model = scenario.model;
+  const TrainingSpec& training = scenario.training;
+  const ParallelismSpec& plan = scenario.parallelism;
+  const CostSpec& cost = scenario.cost;
+
+  fmt::format_to(out, "Orrery {}: {}\n", ORRERY_VERSION, scenario.name);
+  if (!scenario.description.empty()) fmt::format_to(out, "{}\n", scenario.description);
+
+  // A plan that does not fit is said first and loudly: its step figures
+  // describe hardware the plan cannot run on.
+  const StageMemory* over = worst_overflow(step);
+  if (over) {
+    fmt::format_to(out, "\nWARNING: the plan DOES NOT FIT in memory (stage {} is over by {:.1f} GiB)\n",
+                   over->stage, over->peak_gib - over->capacity_gib);
+  } else if (!step.fits) {
+    fmt::format_to(out, "\nWARNING: the plan DOES NOT FIT in memory\n");
+  }
+
+  fmt::format_to(out, "\n");
+  row(out, "cluster", fmt::format("{} x {} = {} GPUs ({})", cluster.nodes, cluster.node.name,
+                                  cluster.gpus(), cluster.accelerator.name));
+  row(out, "model", fmt::format("{}: {} parameters, {} layers, hidden {}", model.name,
+                                format_scaled(count_parameters(model).total), model.layers,
+                                model.hidden));
+  row(out, "plan", fmt::format("tp {} x pp {} x dp {}, schedule {}, recompute {}", plan.tp, plan.pp,
+                               plan.dp, plan.schedule, plan.recompute));
+  row(out, "batch", fmt::format("micro-batch {} x {} microbatches x dp {} = {} sequences of {}",
+                                plan.micro_batch, plan.microbatches(training.global_batch), plan.dp,
+                                training.global_batch, training.seq_len));
+  row(out, "training", fmt::format("{}, {} optimizer, {} tokens", to_string(training.precision),
+                                   training.optimizer, format_scaled(training.total_tokens)));
+
+  fmt::format_to(out, "\nStep\n");
+  row(out, "time", fmt::format("{:.{}f} s", step.time_s, seconds_decimals(step.time_s)));
+  row(out, "tokens/s", format_scaled(step.tokens_per_s));
+  row(out, "TFLOP/s per GPU", format_3sig(step.tflops_per_gpu));
+  row(out, "MFU", format_percent(step.mfu));
+  row(out, "HFU", format_percent(step.hfu));
+
+  render_breakdown(out, step);
+  render_memory(out, step);
+
+  fmt::format_to(out, "\nRun (no failures)\n");
+  row(out, "steps", format_scaled(run.steps));
+  row(out, "time", fmt::format("{} days", format_3sig(run.days)));
+  row(out, "GPU-hours", format_scaled(run.gpu_hours));
+
+  fmt::format_to(out, "\nCost\n");
+  row(out, "total", fmt::format("${} at ${:.2f} per GPU-hour", format_scaled(run.usd),
+                                cost.price_usd_per_gpu_hour));
+  row(out, "per M tokens", fmt::format("${}", format_3sig(run.usd_per_million_tokens)));
+  row(out, "energy", fmt::format("{} MWh at PUE {:.2f} ({} W per GPU)", format_3sig(run.energy_mwh),
+                                 cost.pue, format_3sig(run.avg_power_w_per_gpu)));
+  row(out, "carbon", fmt::format("{} tCO2e at {} gCO2/kWh", format_3sig(run.tco2e),
+                                 format_3sig(cost.grid_gco2_per_kwh)));
+  return text;
+}
+
+}  // namespace orrery

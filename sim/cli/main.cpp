@@ -1,0 +1,78 @@
+// orrery: the command line. Argument parsing is CLI11's; the work is in commands.cpp.
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "sim/cli/commands.hpp"
+
+namespace {
+
+int dispatch(int argc, char** argv) {
+  CLI::App app{"Orrery: a discrete-event simulator of AI training clusters and what they cost."};
+  app.set_version_flag("--version", std::string("orrery ") + ORRERY_VERSION);
+  app.require_subcommand(1);
+  std::vector<std::string> catalogs;
+  app.add_option("--catalog", catalogs, "Extra catalog folder of JSON files (repeatable; also ORRERY_CATALOG=DIR1:DIR2)")
+      ->check(CLI::ExistingDirectory);
+
+  orrery::cli::RunArgs run_args;
+  auto* run = app.add_subcommand("run", "Simulate one training step and estimate the run and its cost");
+  run->add_option("scenario", run_args.scenario, "Scenario file (default: the built-in default scenario)");
+  run->add_option("--json", run_args.json_out, "Write the results as JSON to FILE ('-' for stdout)");
+  run->add_option("--trace", run_args.trace_out, "Write the step's timeline (Chrome trace format, opens in Perfetto) to FILE");
+  run->add_option("--trace-ranks", run_args.trace_ranks,
+                  "Ranks to trace: 'all' or a list like '0,8,16-23' (default: data-parallel replica 0)");
+  run->add_flag("-q,--quiet", run_args.quiet, "Print no summary");
+
+  std::vector<std::string> validate_files;
+  auto* validate = app.add_subcommand("validate", "Check scenario files without simulating them");
+  validate->add_option("files", validate_files, "Scenario files")->required();
+
+  std::string list_what;
+  auto* list = app.add_subcommand("list", "List catalog entries");
+  list->add_option("what", list_what, "accelerators, nodes, links or models")->required()
+      ->check(CLI::IsMember({"accelerators", "nodes", "links", "models"}));
+
+  std::string show_what, show_name;
+  auto* show = app.add_subcommand("show", "Show one catalog entry");
+  show->add_option("what", show_what, "model, accelerator, node or link")->required()
+      ->check(CLI::IsMember({"model", "accelerator", "node", "link"}));
+  show->add_option("name", show_name, "Entry name (see 'orrery list')")->required();
+
+  std::string docs_what;
+  auto* docs = app.add_subcommand("docs", "Print generated documentation");
+  docs->add_option("what", docs_what, "scenario-format")->required()->check(CLI::IsMember({"scenario-format"}));
+
+  auto* help = app.add_subcommand("help", "Print this help");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (*run) return orrery::cli::run(run_args, catalogs);
+  if (*validate) return orrery::cli::validate(validate_files, catalogs);
+  if (*list) return orrery::cli::list(list_what, catalogs);
+  if (*show) return orrery::cli::show(show_what, show_name, catalogs);
+  if (*docs) return orrery::cli::docs(docs_what);
+  if (*help) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "orrery: internal error: %s\n", e.what());
+    return 1;
+  }
+}

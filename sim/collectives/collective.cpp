@@ -1,0 +1,250 @@
+#include "sim/collectives/collective.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/collectives/collective_plan.hpp"
+#include "sim/network/max_min.hpp"
+
+// Timing of one phase (see docs/network-model.md): every flow of the phase
+// starts together; the phase ends at
+//   max over its flows of (the time its last byte left, i.e. done - latency)
+//   + steps x alpha,   alpha = max path latency over the phase's flows + step overhead
+// so uncontended it lasts flow_bytes / B + steps x alpha. steps x alpha is
+// rounded to the nanosecond once, not once per step.
+
+namespace orrery {
+
+const char* to_string(CollectiveOp op) {
+  switch (op) {
+    case CollectiveOp::all_reduce: return "all_reduce";
+    case CollectiveOp::reduce_scatter: return "reduce_scatter";
+    case CollectiveOp::all_gather: return "all_gather";
+    case CollectiveOp::send_recv: return "send_recv";
+  }
+  return "unknown";
+}
+
+namespace collective_detail {
+
+void plan_collective(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
+                     const Topology& topology, PlanScratch& scratch, Plan& plan) {
+  if (gpus.empty()) throw std::invalid_argument(std::string("collective ") + to_string(op) + ": empty group");
+  if (!std::isfinite(bytes) || bytes < 0)
+    throw std::invalid_argument(std::string("collective ") + to_string(op) + ": bytes must be finite and >= 0, got " +
+                                std::to_string(bytes));
+  if (op == CollectiveOp::send_recv && gpus.size() != 2)
+    throw std::invalid_argument("collective send_recv: needs exactly 2 GPUs (sender, receiver), got " +
+                                std::to_string(gpus.size()));
+  const auto total = static_cast<std::size_t>(topology.gpus());
+  if (scratch.seen.size() < total) scratch.seen.resize(total, 0);  // invariant: all 0 between calls
+  std::string error;
+  std::size_t checked = 0;
+  for (; checked < gpus.size(); ++checked) {
+    const int gpu = gpus[checked];
+    if (gpu < 0 || static_cast<std::size_t>(gpu) >= total) {
+      error = "GPU " + std::to_string(gpu) + " is outside 0.." + std::to_string(total - 1);
+      break;
+    }
+    if (scratch.seen[static_cast<std::size_t>(gpu)]) {
+      error = "GPU " + std::to_string(gpu) + " appears twice in the group";
+      break;
+    }
+    scratch.seen[static_cast<std::size_t>(gpu)] = 1;
+  }
+  for (std::size_t i = 0; i < checked; ++i) scratch.seen[static_cast<std::size_t>(gpus[i])] = 0;
+  if (!error.empty()) throw std::invalid_argument(std::string("collective ") + to_string(op) + ": " + error);
+
+  // automatic: hierarchical whenever it applies (all-reduce over >= 2 nodes
+  // with >= 2 members on each, evenly); hierarchical that does not apply
+  // falls back to a ring.
+  if (op == CollectiveOp::all_reduce && algorithm != CollectiveAlgorithm::ring &&
+      plan_hierarchical_all_reduce(gpus, bytes, topology, scratch, plan))
+    return;
+  plan_ring(op, gpus, bytes, plan);
+}
+
+}  // namespace collective_detail
+
+using collective_detail::for_each_flow;
+using collective_detail::Phase;
+using collective_detail::Plan;
+
+namespace {
+
+constexpr std::uint32_t kPhaseDone = 0;
+
+std::uint64_t flow_token(std::uint32_t slot, std::uint32_t index) {
+  return (static_cast<std::uint64_t>(slot) << 32) | index;
+}
+
+}  // namespace
+
+struct CollectiveRunner::Impl {
+  struct Running {
+    CollectiveListener* listener = nullptr;
+    std::uint64_t token = 0;
+    Plan plan;
+    int phase = 0;
+    std::uint32_t pending = 0;                 // flows of the phase not done yet
+    std::int64_t last_byte_ns = 0;             // max over done flows of (done - latency)
+    std::int64_t step_latency_ns = 0;          // steps x alpha of the phase
+    std::vector<std::int64_t> flow_latency_ns;  // per flow of the phase
+  };
+
+  Impl(Engine& e, FlowNetwork& n, const Topology& t, CollectiveParams p)
+      : engine(e), network(n), topology(t), params(p) {}
+
+  Engine& engine;
+  FlowNetwork& network;
+  const Topology& topology;
+  CollectiveParams params;
+  std::uint32_t handler = 0;
+  std::vector<Running> running;  // slots, reused through free_slots (their vectors keep capacity)
+  std::vector<std::uint32_t> free_slots;
+  collective_detail::PlanScratch scratch;
+
+  void start_phase(std::uint32_t slot, FlowListener* self) {
+    Running& r = running[slot];
+    const Phase& phase = r.plan.phases[static_cast<std::size_t>(r.phase)];
+    r.flow_latency_ns.clear();
+    double max_latency_s = 0;
+    for_each_flow(r.plan, phase, [&](int src, int dst, std::uint32_t) {
+      const double latency_s = topology.path_latency_s(src, dst);
+      max_latency_s = std::max(max_latency_s, latency_s);
+      // Rounded as FlowNetwork rounds it, so done - latency is the last byte's time.
+      r.flow_latency_ns.push_back(SimTime::from_seconds(latency_s).ns());
+    });
+    r.pending = static_cast<std::uint32_t>(r.flow_latency_ns.size());
+    r.last_byte_ns = 0;
+    r.step_latency_ns = SimTime::from_seconds(phase.steps * (max_latency_s + params.step_overhead_s)).ns();
+    const auto key = static_cast<std::uint64_t>(r.phase);
+    for_each_flow(r.plan, phase, [&](int src, int dst, std::uint32_t index) {
+      network.start_flow(src, dst, phase.flow_bytes, self, flow_token(slot, index), key);
+    });
+  }
+};
+
+CollectiveRunner::CollectiveRunner(Engine& engine, FlowNetwork& network, const Topology& topology,
+                                   CollectiveParams params)
+    : impl_(new Impl(engine, network, topology, params)) {
+  if (!std::isfinite(params.step_overhead_s) || params.step_overhead_s < 0) {
+    delete impl_;
+    throw std::invalid_argument("CollectiveParams.step_overhead_s must be finite and >= 0");
+  }
+  impl_->handler = engine.add_handler(this);
+}
+
+CollectiveRunner::~CollectiveRunner() { delete impl_; }
+
+void CollectiveRunner::start(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
+                             CollectiveListener* listener, std::uint64_t token) {
+  Impl& c = *impl_;
+  std::uint32_t slot;
+  if (!c.free_slots.empty()) {
+    slot = c.free_slots.back();
+    c.free_slots.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(c.running.size());
+    c.running.emplace_back();
+  }
+  Impl::Running& r = c.running[slot];
+  try {
+    collective_detail::plan_collective(op, gpus, bytes, algorithm, c.topology, c.scratch, r.plan);
+  } catch (...) {
+    c.free_slots.push_back(slot);
+    throw;
+  }
+  r.listener = listener;
+  r.token = token;
+  if (r.plan.phase_count == 0) {  // a group of one: done now, through the engine
+    r.phase = -1;
+    c.engine.schedule_in(SimTime::zero(), c.handler, kPhaseDone, slot);
+    return;
+  }
+  r.phase = 0;
+  c.start_phase(slot, this);
+}
+
+double CollectiveRunner::uncontended_seconds(CollectiveOp op, std::span<const int> gpus, double bytes,
+                                             CollectiveAlgorithm algorithm) const {
+  const Impl& c = *impl_;
+  collective_detail::PlanScratch scratch;
+  Plan plan;
+  collective_detail::plan_collective(op, gpus, bytes, algorithm, c.topology, scratch, plan);
+
+  // Per phase: the flows' rates are the max-min shares of the phase's own
+  // flows alone (they may share links with each other, e.g. NICs shared by
+  // several GPUs); the phase lasts max(bytes / rate) + steps x alpha.
+  // Exact when the phase is symmetric (every flow gets the same rate), an
+  // upper bound otherwise (flows that finish early free bandwidth).
+  double total = 0;
+  std::vector<LinkId> all_links;
+  std::vector<std::size_t> path_start;
+  std::vector<MaxMinFlowModel::LinkIndex> local_path;
+  for (int p = 0; p < plan.phase_count; ++p) {
+    const Phase& phase = plan.phases[static_cast<std::size_t>(p)];
+    all_links.clear();
+    path_start.assign(1, 0);
+    double max_latency_s = 0;
+    for_each_flow(plan, phase, [&](int src, int dst, std::uint32_t) {
+      const auto route = c.topology.route(src, dst, static_cast<std::uint64_t>(p));
+      all_links.insert(all_links.end(), route.begin(), route.end());
+      path_start.push_back(all_links.size());
+      max_latency_s = std::max(max_latency_s, c.topology.path_latency_s(src, dst));
+    });
+    std::vector<LinkId> distinct = all_links;
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    MaxMinFlowModel model;
+    for (LinkId l : distinct) model.add_link(c.topology.link(l).capacity_bytes_per_s);
+    for (std::size_t f = 0; f + 1 < path_start.size(); ++f) {
+      local_path.clear();
+      for (std::size_t i = path_start[f]; i < path_start[f + 1]; ++i)
+        local_path.push_back(static_cast<MaxMinFlowModel::LinkIndex>(
+            std::lower_bound(distinct.begin(), distinct.end(), all_links[i]) - distinct.begin()));
+      model.add_flow(local_path);
+    }
+    model.solve();
+    double transfer_s = 0;
+    if (phase.flow_bytes > 0)
+      for (std::size_t f = 0; f + 1 < path_start.size(); ++f)
+        transfer_s = std::max(transfer_s, phase.flow_bytes / model.rate(static_cast<MaxMinFlowModel::FlowIndex>(f)));
+    total += transfer_s + phase.steps * (max_latency_s + c.params.step_overhead_s);
+  }
+  return total;
+}
+
+void CollectiveRunner::on_flow_done(Engine& engine, std::uint64_t token) {
+  Impl& c = *impl_;
+  const auto slot = static_cast<std::uint32_t>(token >> 32);
+  const auto index = static_cast<std::uint32_t>(token & 0xffffffffu);
+  Impl::Running& r = c.running[slot];
+  const std::int64_t now = engine.now().ns();
+  r.last_byte_ns = std::max(r.last_byte_ns, now - r.flow_latency_ns[index]);
+  if (--r.pending > 0) return;
+  const std::int64_t end = std::max(now, r.last_byte_ns + r.step_latency_ns);
+  engine.schedule_at(SimTime::from_ns(end), c.handler, kPhaseDone, slot);
+}
+
+void CollectiveRunner::on_event(Engine& engine, std::uint32_t tag, std::uint64_t arg) {
+  if (tag != kPhaseDone) throw std::logic_error("CollectiveRunner: unknown event tag " + std::to_string(tag));
+  Impl& c = *impl_;
+  const auto slot = static_cast<std::uint32_t>(arg);
+  Impl::Running& r = c.running[slot];
+  if (++r.phase < r.plan.phase_count) {
+    c.start_phase(slot, this);
+    return;
+  }
+  CollectiveListener* listener = r.listener;
+  const std::uint64_t token = r.token;
+  r.listener = nullptr;
+  c.free_slots.push_back(slot);  // freed first: the listener may start collectives
+  if (listener != nullptr) listener->on_collective_done(engine, token);
+}
+
+}  // namespace orrery

@@ -1,0 +1,13 @@
+#pragma once
+// Plan consistency: the checks that need the resolved model and cluster
+// together (tp x pp x dp = GPUs, tp divides the heads, ...), with the
+// numbers in the message. Memory fit is checked later, by sim/step.
+#include "sim/scenario/scenario.hpp"
+
+namespace orrery {
+
+// Throws InputError on an inconsistent plan; derives parallelism.dp when
+// `dp_given` is false.
+void check_plan(Scenario& scenario, bool dp_given);
+
+}  // namespace orrery

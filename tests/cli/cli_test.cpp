@@ -1,0 +1,135 @@
+// The orrery command, end to end: the real binary in a subprocess.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code = -1;
+  std::string out;   // stdout and stderr together
+};
+
+Result orrery(const std::string& args) {
+  const std::string cmd = std::string(ORRERY_BINARY_DIR) + "/orrery " + args + " 2>&1";
+  Result r;
+  FILE* p = popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("orrery-cli-test-" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+const std::string kScenarios = std::string(ORRERY_SOURCE_DIR) + "/scenarios";
+
+}  // namespace
+
+TEST_CASE("orrery run twice gives byte-identical JSON") {
+  const fs::path d = temp_dir("determinism");
+  const std::string file = kScenarios + "/examples/llama3-8b-64-h100.json";
+  Result a = orrery("run " + file + " -q --json " + (d / "a.json").string());
+  Result b = orrery("run " + file + " -q --json " + (d / "b.json").string());
+  REQUIRE(a.code == 0);
+  REQUIRE(b.code == 0);
+  const std::string ja = slurp(d / "a.json");
+  CHECK(!ja.empty());
+  CHECK(ja == slurp(d / "b.json"));
+  CHECK(ja.find("\"mfu\"") != std::string::npos);
+}
+
+TEST_CASE("orrery run writes a Chrome trace with one track per rank and stream") {
+  const fs::path d = temp_dir("trace");
+  Result r = orrery("run " + kScenarios + "/examples/llama3-8b-64-h100.json -q --trace " + (d / "t.json").string() +
+                    " --trace-ranks 0");
+  REQUIRE(r.code == 0);
+  const std::string t = slurp(d / "t.json");
+  CHECK(t.find("\"traceEvents\"") != std::string::npos);
+  CHECK(t.find("\"rank 0\"") != std::string::npos);
+  CHECK(t.find("tp_all_reduce") != std::string::npos);
+}
+
+TEST_CASE("Bad input exits with code 2 and names the problem; no output file is written") {
+  const fs::path d = temp_dir("bad");
+  {
+    std::ofstream(d / "bad.json") << R"({"name": "x", "model": "llama3-70b", "paralelism": {}})";
+  }
+  Result r = orrery("run " + (d / "bad.json").string() + " --json " + (d / "out.json").string());
+  CHECK(r.code == 2);
+  CHECK(r.out.find("paralelism") != std::string::npos);
+  CHECK(r.out.find("parallelism") != std::string::npos);   // did you mean
+  CHECK_FALSE(fs::exists(d / "out.json"));
+
+  Result missing = orrery("run " + (d / "nope.json").string());
+  CHECK(missing.code == 2);
+
+  { std::ofstream(d / "broken.json") << "{\"name\": "; }
+  Result broken = orrery("validate " + (d / "broken.json").string());
+  CHECK(broken.code == 2);
+
+  Result bad_flag = orrery("run --no-such-flag");
+  CHECK(bad_flag.code == 2);
+}
+
+TEST_CASE("A plan that does not fit is refused with the numbers") {
+  const fs::path d = temp_dir("nofit");
+  {
+    std::ofstream(d / "big.json") << R"({"name": "too-big", "model": "llama3-70b",
+      "cluster": {"node": "dgx-h100", "nodes": 1},
+      "training": {"seq_len": 4096, "global_batch": 8, "total_tokens": 1e9},
+      "parallelism": {"tp": 8, "pp": 1, "micro_batch": 1}})";
+  }
+  Result r = orrery("run " + (d / "big.json").string());
+  CHECK(r.code == 2);
+  CHECK(r.out.find("does not fit") != std::string::npos);
+  CHECK(r.out.find("GiB") != std::string::npos);
+}
+
+TEST_CASE("Every shipped scenario validates") {
+  std::string files;
+  for (const auto& e : fs::recursive_directory_iterator(kScenarios))
+    if (e.path().extension() == ".json") {
+      files += ' ';   // two appends: GCC 12 warns falsely (-Wrestrict) on " " + string
+      files += e.path().string();
+    }
+  Result r = orrery("validate" + files);
+  INFO(r.out);
+  CHECK(r.code == 0);
+}
+
+TEST_CASE("list, show, version and help answer") {
+  Result l = orrery("list models");
+  CHECK(l.code == 0);
+  CHECK(l.out.find("llama3-405b") != std::string::npos);
+  Result s = orrery("show model llama3-70b");
+  CHECK(s.code == 0);
+  CHECK(s.out.find("80") != std::string::npos);
+  Result unknown = orrery("show model llama3-7b");
+  CHECK(unknown.code == 2);
+  CHECK(unknown.out.find("llama3-8b") != std::string::npos);
+  CHECK(orrery("--version").out.find("orrery 0.1.0") != std::string::npos);
+  CHECK(orrery("help").code == 0);
+}

@@ -1,0 +1,112 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "reports/summary_table.hpp"
+#include "sample_results.hpp"
+
+using namespace orrery;
+
+namespace {
+
+std::string sample_summary() {
+  return render_summary(test::sample_scenario(), test::sample_step(), test::sample_run());
+}
+
+bool contains(const std::string& text, const std::string& needle) {
+  return text.find(needle) != std::string::npos;
+}
+
+// The line of text that contains needle (empty if none).
+std::string line_with(const std::string& text, const std::string& needle) {
+  const std::size_t at = text.find(needle);
+  if (at == std::string::npos) return {};
+  const std::size_t begin = text.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
+  const std::size_t end = text.find('\n', at);
+  return text.substr(begin, end - begin);
+}
+
+}  // namespace
+
+TEST_CASE("summary names the scenario, cluster, model and plan") {
+  const std::string s = sample_summary();
+  INFO(s);
+  CHECK(contains(s, "Orrery 0.1.0: llama2-7b-128gpu"));
+  CHECK(contains(s, "Llama-2-7B on 16 DGX H100 nodes"));
+  CHECK(contains(s, "16 x dgx-h100 = 128 GPUs (h100-sxm)"));
+  CHECK(contains(s, "llama2-7b: 6.74 B parameters, 32 layers, hidden 4096"));  // 6,738,415,616
+  CHECK(contains(s, "tp 2 x pp 2 x dp 32, schedule 1f1b, recompute none"));
+  CHECK(contains(s, "micro-batch 1 x 32 microbatches x dp 32 = 1024 sequences of 4096"));
+  CHECK(contains(s, "bf16, adam optimizer, 1.00 T tokens"));
+}
+
+TEST_CASE("summary shows the step figures with three significant digits") {
+  const std::string s = sample_summary();
+  INFO(s);
+  CHECK(line_with(s, "tokens/s").ends_with("1.23 M"));       // 4,194,304 / 3.4 = 1,233,619
+  CHECK(line_with(s, "TFLOP/s per GPU").ends_with(" 408"));  // 0.413 x 989 = 408.457
+  CHECK(line_with(s, "MFU").ends_with("41.3%"));
+  CHECK(line_with(s, "HFU").ends_with("55.0%"));
+  CHECK(contains(s, "time             3.40 s"));
+}
+
+TEST_CASE("summary breakdown: seconds, share of the step and a bar") {
+  const std::string s = sample_summary();
+  INFO(s);
+  // compute 2.6554 s of 3.4 s = 78.1% -> 15 full cells + 5/8 (see text_bar).
+  std::string bar;
+  for (int i = 0; i < 15; ++i) bar += "\u2588";
+  bar += "\u258B";
+  CHECK(line_with(s, "  compute  ") == "  compute               2.66 s   78.1%  " + bar);
+  // 0.2 / 3.4 = 5.88% -> 1.18 cells = 9.41 eighths -> 9 = 1 full + 1/8.
+  CHECK(line_with(s, "exposed TP comm") == "  exposed TP comm       0.20 s    5.9%  \u2588\u258F");
+  CHECK(line_with(s, "exposed PP comm").starts_with("  exposed PP comm       0.10 s    2.9%"));
+  CHECK(line_with(s, "exposed DP comm").starts_with("  exposed DP comm       0.15 s    4.4%"));
+  CHECK(line_with(s, "pipeline bubble").starts_with("  pipeline bubble       0.25 s    7.4%"));
+  // 0.0446 / 3.4 = 1.3% -> 0.26 cells = 2.1 eighths -> 2/8.
+  CHECK(line_with(s, "idle") == "  idle                  0.04 s    1.3%  \u258E");
+}
+
+TEST_CASE("summary memory: per-stage peak against capacity, and the verdict") {
+  const std::string s = sample_summary();
+  INFO(s);
+  CHECK(contains(s, "71.3 / 80.0    fits"));
+  CHECK(contains(s, "82.5 / 80.0    DOES NOT FIT by 2.5 GiB"));
+  CHECK(contains(s, "WARNING: the plan DOES NOT FIT in memory (stage 1 is over by 2.5 GiB)"));
+
+  StepResult fitting = test::sample_step();
+  fitting.memory[1].peak_gib = 79.5;
+  fitting.fits = true;
+  const std::string f = render_summary(test::sample_scenario(), fitting, test::sample_run());
+  CHECK_FALSE(contains(f, "DOES NOT FIT"));
+  CHECK_FALSE(contains(f, "WARNING"));
+}
+
+TEST_CASE("summary run estimate and cost") {
+  const std::string s = sample_summary();
+  INFO(s);
+  CHECK(line_with(s, "steps").ends_with("238 k"));          // 1e12 / 4,194,304 = 238,419
+  CHECK(contains(s, "9.38 days"));                          // 810,623 s / 86,400
+  CHECK(line_with(s, "GPU-hours").ends_with("28.8 k"));     // 128 x 810,623 s / 3600
+  CHECK(contains(s, "$72.1 k at $2.50 per GPU-hour"));      // 2.5 x 28,822
+  CHECK(line_with(s, "per M tokens").ends_with("$0.0721")); // $72,055 / 1e6 M tokens
+  CHECK(contains(s, "29.4 MWh at PUE 1.20 (600 W per GPU)"));
+  CHECK(contains(s, "11.8 tCO2e at 400 gCO2/kWh"));         // 29,399 kWh x 400 g
+}
+
+TEST_CASE("summary is plain deterministic text") {
+  const std::string a = sample_summary();
+  CHECK(a == sample_summary());
+  CHECK_FALSE(contains(a, "\x1b["));  // no ANSI colour codes
+  CHECK(a.back() == '\n');
+}
+
+TEST_CASE("summary of an empty step does not divide by zero") {
+  // A zero step time (e.g. a plan that was never simulated) gives 0.0% shares
+  // and empty bars rather than nan or inf.
+  const std::string s = render_summary(test::sample_scenario(), StepResult{}, RunEstimate{});
+  INFO(s);
+  CHECK_FALSE(contains(s, "nan"));
+  CHECK_FALSE(contains(s, "inf"));
+  CHECK(line_with(s, "  compute  ") == "  compute               0.00 s    0.0%");
+}

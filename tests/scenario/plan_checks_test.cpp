@@ -1,0 +1,102 @@
+// Plan consistency, with the numbers in the message. Model facts used:
+// llama3-70b has 80 layers, 64 heads, 8 kv heads; gpt3-175b 96 heads = kv heads.
+#include <catch2/catch.hpp>
+
+#include "scenario_test_support.hpp"
+#include "sim/scenario/scenario_loader.hpp"
+
+using namespace orrery;
+using orrery::test::base_scenario;
+using orrery::test::input_error_of;
+using Catch::Matchers::Contains;
+using nlohmann::json;
+
+TEST_CASE("tp x pp x dp must equal the GPU count") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["parallelism"]["dp"] = 4;
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism");
+  CHECK(e.value() == "tp 8 x pp 4 x dp 4 = 128");
+  CHECK_THAT(e.allowed(), Contains("the cluster has 256 GPUs (32 nodes x 8)"));
+  CHECK(e.hint() == "try dp 8");   // 256 / (8 x 4)
+}
+
+TEST_CASE("without dp, tp x pp must divide the GPUs, and pp values that do are suggested") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["parallelism"] = {{"tp", 8}, {"pp", 3}};
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.value() == "tp 8 x pp 3 = 24");
+  // Divisors of 256 / 8 = 32, all at most 80 layers.
+  CHECK(e.hint() == "try pp 1, 2, 4, 8, 16 or 32");
+}
+
+TEST_CASE("tp must divide heads and kv_heads") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  for (int tp : {6, 16}) {   // 6 divides neither; 16 divides 64 heads but not 8 kv heads
+    doc["parallelism"] = {{"tp", tp}, {"pp", 1}};
+    const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+    CHECK(e.path() == "parallelism.tp");
+    CHECK(e.value() == std::to_string(tp));
+    CHECK(e.allowed() == "does not divide the 64 attention heads and 8 key/value heads of llama3-70b");
+    CHECK(e.hint() == "try 1, 2, 4 or 8");   // divisors of gcd(64, 8)
+  }
+}
+
+TEST_CASE("tp larger than a node is legal") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["model"] = "gpt3-175b";   // 96 heads: tp 16 divides them
+  doc["training"]["seq_len"] = 2048;
+  doc["parallelism"] = {{"tp", 16}, {"pp", 4}};
+  const Scenario s = parse_scenario(doc, catalog);
+  CHECK(s.parallelism.tp == 16);
+  CHECK(s.parallelism.dp == 4);   // 256 / (16 x 4)
+}
+
+TEST_CASE("pp is at most the number of layers") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["cluster"]["nodes"] = 100;   // 800 GPUs
+  doc["parallelism"] = {{"tp", 8}, {"pp", 100}};
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.pp");
+  CHECK_THAT(e.allowed(), Contains("the 80 layers of llama3-70b"));
+  CHECK_THAT(e.hint(), Contains("1, 2, 4, 5, 8, 10, 16, 20, 40 or 80"));
+}
+
+TEST_CASE("global_batch must be whole microbatches on every replica") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();   // dp 8
+  doc["training"]["global_batch"] = 500;
+  auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "training.global_batch");
+  CHECK(e.value() == "500");
+  CHECK_THAT(e.allowed(), Contains("multiple of dp 8 x micro_batch 1 = 8"));
+  CHECK(e.hint() == "try 496 or 504");   // 62 x 8 and 63 x 8
+
+  doc["training"]["global_batch"] = 4;
+  doc["parallelism"]["micro_batch"] = 2;   // unit 16
+  e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.hint() == "try 16");
+}
+
+TEST_CASE("the accelerator must support the precision") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["cluster"]["node"] = {{"base", "dgx-h100"}, {"accelerator", {{"base", "h100-sxm"}, {"peak_tflops_fp8", 0}}}};
+  doc["training"]["precision"] = "fp8";
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "training.precision");
+  CHECK_THAT(e.allowed(), Contains("has no fp8 throughput"));
+  CHECK(e.hint() == "supported on it: fp32, tf32, bf16 or fp16");
+}
+
+TEST_CASE("seq_len beyond the model's max_seq_len is allowed") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["training"]["seq_len"] = 32768;   // llama3-70b: max_seq_len 8192
+  CHECK(parse_scenario(doc, catalog).training.seq_len == 32768);
+}

@@ -1,0 +1,136 @@
+// The step executor against closed forms. A FLOP-proportional device (1
+// TFLOP/s, memory-bound kernels free) and latency-free links make every
+// expected time derivable by hand.
+#include <catch2/catch.hpp>
+
+#include "models/transformer.hpp"
+#include "sim/collectives/collective.hpp"
+#include "sim/engine/engine.hpp"
+#include "sim/network/flow_network.hpp"
+#include "sim/network/topology.hpp"
+#include "sim/step/simulate_step.hpp"
+#include "sim/step/step_executor.hpp"
+#include "sim/step/step_program.hpp"
+#include "test_scenario.hpp"
+
+using namespace orrery;
+
+namespace {
+
+struct FlopTimer final : KernelTimer {
+  double seconds(const KernelWork& w, Precision) const override { return w.flops * 1e-12; }
+};
+
+struct Run {
+  double time_s = 0;
+  RankAccount slowest;
+  StepProgram program;
+};
+
+Run execute(const Scenario& s) {
+  const RankLayout layout(s.parallelism.tp, s.parallelism.pp, s.parallelism.dp, s.model.layers);
+  FlopTimer timer;
+  Run out;
+  out.program = build_step_program(s, layout, timer);
+  const Topology topo(s.cluster);
+  Engine engine;
+  FlowNetwork net(engine, topo);
+  CollectiveParams params;
+  params.step_overhead_s = 0;
+  CollectiveRunner coll(engine, net, topo, params);
+  StepExecutor exec(engine, out.program, layout, coll);
+  exec.start();
+  engine.run();
+  REQUIRE(exec.finished());
+  for (const auto& a : exec.accounts())
+    if (a.finish_ns > static_cast<std::int64_t>(out.time_s * 1e9 + 0.5)) {
+      out.time_s = static_cast<double>(a.finish_ns) * 1e-9;
+      out.slowest = a;
+    }
+  return out;
+}
+
+// Forward and backward seconds of one layer under FlopTimer.
+std::pair<double, double> layer_seconds(const Scenario& s) {
+  LayerShape shape;
+  shape.micro_batch = s.parallelism.micro_batch;
+  shape.seq_len = s.training.seq_len;
+  shape.tp = s.parallelism.tp;
+  shape.flash_attention = s.training.flash_attention;
+  const LayerOps ops = transformer_layer_ops(s.model, shape);
+  return {(total_flops(ops.attention_forward) + total_flops(ops.mlp_forward)) * 1e-12,
+          (total_flops(ops.attention_backward) + total_flops(ops.mlp_backward)) * 1e-12};
+}
+
+}  // namespace
+
+TEST_CASE("1F1B on uniform stages with free communication: step = (m + p - 1)(tf + tb)") {
+  Scenario s = test::tiny_scenario(1, 4, 1);
+  s.model.vocab = 8;                       // output layer ~0.1% of a stage: near-uniform stages
+  s.model.tied_embeddings = false;
+  s.cluster.scale_up.bandwidth_gb_per_s = 1e6;   // sends take ~nothing
+  const int p = 4, m = 8;                  // global batch 8, micro batch 1
+  const auto [f, b] = layer_seconds(s);
+  const double tf = 2 * f, tb = 2 * b;     // two layers per stage
+  Run r = execute(s);
+  CHECK(r.time_s == Approx((m + p - 1) * (tf + tb)).epsilon(0.005));
+  // The first stage waits (p - 1)(tf + tb) in all for backward gradients: the bubble.
+  CHECK(r.slowest.bubble_s == Approx((p - 1) * (tf + tb)).epsilon(0.01));
+  CHECK(r.slowest.bubble_s / r.time_s == Approx(double(p - 1) / (m + p - 1)).epsilon(0.01));
+}
+
+TEST_CASE("Tensor parallelism: every all-reduce is exposed on the critical path") {
+  Scenario s = test::tiny_scenario(2, 1, 1);
+  const int m = 8, layers = 8;
+  const auto [f, b] = layer_seconds(s);
+  Run r = execute(s);
+  // 4 all-reduces per layer per microbatch (2 forward, 2 backward), of b*s*h*2 bytes.
+  const Topology topo(s.cluster);
+  Engine engine;
+  FlowNetwork net(engine, topo);
+  CollectiveParams params;
+  params.step_overhead_s = 0;
+  CollectiveRunner coll(engine, net, topo, params);
+  const int gpus[] = {0, 1};
+  const double bytes = 1.0 * 256 * 256 * 2;
+  const double t_ar = coll.uncontended_seconds(CollectiveOp::all_reduce, gpus, bytes, CollectiveAlgorithm::ring);
+  // Ring all-reduce, n = 2, B = 100 GB/s, no latency: 2(n-1)/n S/B = S/B.
+  CHECK(t_ar == Approx(bytes / 100e9));
+  const double n_ar = 4.0 * m * layers;
+  // The last (only) stage also runs the output layer and loss once per microbatch.
+  LayerShape shape;
+  shape.seq_len = 256;
+  shape.tp = 2;
+  const double head = (total_flops(head_forward_ops(s.model, shape)) + total_flops(head_backward_ops(s.model, shape))) * 1e-12;
+  // Each of the compute parts and each all-reduce rounds up to whole ns.
+  CHECK(r.time_s == Approx(m * layers * (f + b) + m * head + n_ar * t_ar).margin(2e-9 * (n_ar + 4 * m * layers)));
+  CHECK(r.slowest.tp_wait_s == Approx(n_ar * t_ar).margin(2e-9 * n_ar));
+}
+
+TEST_CASE("Data parallelism: one gradient bucket is reduced after the backward, then the step ends") {
+  Scenario s = test::tiny_scenario(1, 1, 2);
+  Run r = execute(s);
+  REQUIRE(r.program.stages[0].dp_bucket_bytes.size() == 1);
+  const double bytes = r.program.stages[0].dp_bucket_bytes[0];
+  // Ring of 2 GPUs in one node at 100 GB/s: S/B.
+  const double t_ar = bytes / 100e9;
+  CHECK(r.time_s == Approx(r.program.stages[0].compute_s + t_ar).margin(1e-8));
+  CHECK(r.slowest.dp_wait_s == Approx(t_ar).margin(1e-8));
+}
+
+TEST_CASE("The same scenario simulates to the same result, event for event") {
+  Scenario s = test::tiny_scenario(2, 2, 4, 2);
+  s.training.global_batch = 32;
+  StepResult a = simulate_step(s), b = simulate_step(s);
+  REQUIRE(a.fits);
+  CHECK(a.time_s == b.time_s);
+  CHECK(a.events == b.events);
+  CHECK(a.breakdown.bubble_s == b.breakdown.bubble_s);
+  // The breakdown of the slowest rank adds up to the step time.
+  const auto& d = a.breakdown;
+  CHECK(d.compute_s + d.exposed_tp_comm_s + d.exposed_pp_comm_s + d.exposed_dp_comm_s + d.bubble_s + d.idle_s ==
+        Approx(a.time_s));
+  CHECK(a.mfu > 0);
+  CHECK(a.mfu < 1);
+  CHECK(a.hfu >= a.mfu);
+}
