@@ -23,7 +23,10 @@
 //   an event whose generation is stale is ignored, one that fires early just
 //   re-arms. All flows due at the same nanosecond finish in one event (in
 //   creation order) followed by one re-solve.
-// - The listener is called after the path latency, by a second event.
+// - The listener is called after the path latency, by a second event. Flows
+//   that finish in one completion event with the same latency (the n flows
+//   of a ring step) share one delivery event; their listeners are called in
+//   creation order, as n separate events at the same time would have been.
 
 namespace orrery {
 
@@ -71,6 +74,9 @@ struct FlowNetwork::Impl {
   std::vector<std::uint32_t> slot_of_model;  // model flow index -> slot
   std::vector<std::uint32_t> heap;           // slots of transferring flows, by (finish, seq)
   std::vector<std::uint32_t> due;            // scratch of one completion event
+  std::vector<std::vector<std::uint32_t>> batches;  // flows delivered by one event
+  std::vector<std::uint32_t> free_batches;
+  std::vector<std::uint32_t> delivering;     // scratch of one delivery event
   std::uint64_t next_seq = 0;
   std::size_t active = 0;
   double delivered = 0;
@@ -187,6 +193,8 @@ struct FlowNetwork::Impl {
       due.push_back(heap.front());  // (finish, seq) order = creation order at one instant
       heap_pop();
     }
+    std::uint32_t batch = kNone;
+    std::int64_t batch_latency = -1;
     for (std::uint32_t slot : due) {
       Flow& f = flows[slot];
       f.remaining = 0;
@@ -194,7 +202,11 @@ struct FlowNetwork::Impl {
       slot_of_model[f.model_id] = kNone;
       f.model_id = kNone;
       --active;
-      engine.schedule_at(SimTime::from_ns(now + f.latency_ns), handler, kDeliver, slot);
+      if (batch == kNone || f.latency_ns != batch_latency) {
+        batch = schedule_delivery(now + f.latency_ns);
+        batch_latency = f.latency_ns;
+      }
+      batches[batch].push_back(slot);
     }
     if (!due.empty())
       request_solve();  // the solve re-arms the completion event
@@ -202,7 +214,29 @@ struct FlowNetwork::Impl {
       arm_completion();
   }
 
-  void on_deliver(std::uint32_t slot) {
+  // A new, empty delivery batch whose event fires at `at`.
+  std::uint32_t schedule_delivery(std::int64_t at) {
+    std::uint32_t b;
+    if (!free_batches.empty()) {
+      b = free_batches.back();
+      free_batches.pop_back();
+    } else {
+      b = static_cast<std::uint32_t>(batches.size());
+      batches.emplace_back();
+    }
+    engine.schedule_at(SimTime::from_ns(at), handler, kDeliver, b);
+    return b;
+  }
+
+  void on_deliver(std::uint32_t batch) {
+    // Listeners may start flows (and batches): work on a swapped-out copy.
+    std::swap(delivering, batches[batch]);
+    free_batches.push_back(batch);
+    for (std::uint32_t slot : delivering) deliver(slot);
+    delivering.clear();
+  }
+
+  void deliver(std::uint32_t slot) {
     Flow& f = flows[slot];
     FlowListener* listener = f.listener;
     const std::uint64_t token = f.token;
@@ -239,7 +273,8 @@ void FlowNetwork::start_flow(int src_gpu, int dst_gpu, double bytes, FlowListene
   f.latency_ns = SimTime::from_seconds(latency_s).ns();
   f.seq = n.next_seq++;
   if (bytes == 0) {
-    n.engine.schedule_in(SimTime::from_ns(f.latency_ns), n.handler, kDeliver, slot);
+    const std::uint32_t batch = n.schedule_delivery(n.engine.now().ns() + f.latency_ns);
+    n.batches[batch].push_back(slot);
     return;
   }
   f.model_id = n.model.add_flow(std::span<const LinkId>(path.data(), hops));
