@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hardware/device_model.hpp"
+#include "sim/scenario/catalog.hpp"
 
 using nlohmann::json;
 
@@ -38,24 +39,6 @@ bool has_source(const json& e) {
   return e.contains("source") && e.at("source").is_string() && e.at("source").get<std::string>().size() > 20;
 }
 
-orrery::AcceleratorSpec accelerator_from(const std::string& name, const json& e) {
-  orrery::AcceleratorSpec a;
-  a.name = name;
-  a.vendor = e.at("vendor").get<std::string>();
-  a.peak_tflops_fp32 = e.at("peak_tflops_fp32").get<double>();
-  a.peak_tflops_tf32 = e.at("peak_tflops_tf32").get<double>();
-  a.peak_tflops_bf16 = e.at("peak_tflops_bf16").get<double>();
-  a.peak_tflops_fp16 = e.at("peak_tflops_fp16").get<double>();
-  a.peak_tflops_fp8 = e.at("peak_tflops_fp8").get<double>();
-  a.hbm_gib = e.at("hbm_gib").get<double>();
-  a.hbm_bandwidth_gb_per_s = e.at("hbm_bandwidth_gb_per_s").get<double>();
-  a.sm_count = e.at("sm_count").get<int>();
-  a.tdp_w = e.at("tdp_w").get<double>();
-  a.idle_w = e.at("idle_w").get<double>();
-  a.source = e.at("source").get<std::string>();
-  return a;
-}
-
 }  // namespace
 
 TEST_CASE("catalog accelerators: the expected entries, exact keys, sources, sane numbers") {
@@ -71,7 +54,7 @@ TEST_CASE("catalog accelerators: the expected entries, exact keys, sources, sane
     INFO(name);
     CHECK(keys_of(e) == members);
     CHECK(has_source(e));
-    const auto a = accelerator_from(name, e);
+    const auto a = orrery::Catalog::builtin().accelerator(name);
     CHECK(a.hbm_gib > 0);
     CHECK(a.hbm_bandwidth_gb_per_s > 0);
     CHECK(a.sm_count >= 1);

@@ -1,8 +1,6 @@
 #pragma once
-// Test helper: the models of models/catalog/models.json as ModelSpecs.
-// The real loader (with schema, ranges and "did you mean") is sim/scenario's;
-// this one only maps the JSON keys onto the struct and fails on any key that
-// is missing or unknown, so the catalog stays in step with ModelSpec.
+// Test helper: the models of models/catalog/models.json as ModelSpecs, read
+// by sim/scenario's catalog loader (schema-validated, as scenarios see them).
 #include <string>
 #include <vector>
 

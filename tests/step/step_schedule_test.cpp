@@ -21,6 +21,16 @@ struct FlopTimer final : KernelTimer {
   double seconds(const KernelWork& w, Precision) const override { return w.flops * 1e-12; }
 };
 
+// The cluster's network with no per-step protocol overhead.
+struct Network {
+  explicit Network(const Scenario& s)
+      : topology(s.cluster), flows(engine, topology), collectives(engine, flows, topology, CollectiveParams{0.0}) {}
+  Topology topology;
+  Engine engine;
+  FlowNetwork flows;
+  CollectiveRunner collectives;
+};
+
 struct Run {
   double time_s = 0;
   RankAccount slowest;
@@ -32,15 +42,10 @@ Run execute(const Scenario& s) {
   FlopTimer timer;
   Run out;
   out.program = build_step_program(s, layout, timer);
-  const Topology topo(s.cluster);
-  Engine engine;
-  FlowNetwork net(engine, topo);
-  CollectiveParams params;
-  params.step_overhead_s = 0;
-  CollectiveRunner coll(engine, net, topo, params);
-  StepExecutor exec(engine, out.program, layout, coll);
+  Network n(s);
+  StepExecutor exec(n.engine, out.program, layout, n.collectives);
   exec.start();
-  engine.run();
+  n.engine.run();
   REQUIRE(exec.finished());
   for (const auto& a : exec.accounts())
     if (a.finish_ns > static_cast<std::int64_t>(out.time_s * 1e9 + 0.5)) {
@@ -85,15 +90,10 @@ TEST_CASE("Tensor parallelism: every all-reduce is exposed on the critical path"
   const auto [f, b] = layer_seconds(s);
   Run r = execute(s);
   // 4 all-reduces per layer per microbatch (2 forward, 2 backward), of b*s*h*2 bytes.
-  const Topology topo(s.cluster);
-  Engine engine;
-  FlowNetwork net(engine, topo);
-  CollectiveParams params;
-  params.step_overhead_s = 0;
-  CollectiveRunner coll(engine, net, topo, params);
+  Network n(s);
   const int gpus[] = {0, 1};
   const double bytes = 1.0 * 256 * 256 * 2;
-  const double t_ar = coll.uncontended_seconds(CollectiveOp::all_reduce, gpus, bytes, CollectiveAlgorithm::ring);
+  const double t_ar = n.collectives.uncontended_seconds(CollectiveOp::all_reduce, gpus, bytes, CollectiveAlgorithm::ring);
   // Ring all-reduce, n = 2, B = 100 GB/s, no latency: 2(n-1)/n S/B = S/B.
   CHECK(t_ar == Approx(bytes / 100e9));
   const double n_ar = 4.0 * m * layers;
