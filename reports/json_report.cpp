@@ -27,13 +27,21 @@ nlohmann::json stage_json(const StageMemory& m) {
   };
 }
 
+nlohmann::json cause_json(const CostByCause& c) {
+  return {
+      {"productive", c.productive}, {"rework", c.rework}, {"restart", c.restart},
+      {"checkpoint", c.checkpoint}, {"idle", c.idle},
+  };
+}
+
 }  // namespace
 
 // Every key here is documented in docs/results-format.md; renaming one breaks
 // the scripts that read these files, so add keys rather than change them.
 // nlohmann::json objects are std::maps: keys come out sorted, so the same
 // inputs always give the same bytes.
-nlohmann::json results_json(const Scenario& scenario, const StepResult& step, const RunEstimate& run) {
+nlohmann::json results_json(const Scenario& scenario, const StepResult& step, const RunSimulation& run,
+                            const RunCost& cost) {
   nlohmann::json j;
 
   j["orrery"] = {{"version", ORRERY_VERSION}};
@@ -119,24 +127,64 @@ nlohmann::json results_json(const Scenario& scenario, const StepResult& step, co
       {"fits", fits},
   };
 
+  nlohmann::json by_cause = nlohmann::json::object();
+  for (const auto& [cause, count] : run.interruptions_by_cause) by_cause[cause] = count;
+  const TimeByCause& t = run.time_mean;
   j["run"] = {
       {"steps", run.steps},
-      {"seconds", run.seconds},
-      {"days", run.days},
-      {"gpu_hours", run.gpu_hours},
+      {"seconds", run.days_mean * 86400},
+      {"days", run.days_mean},
+      {"days_mean", run.days_mean},
+      {"days_p10", run.days_p10},
+      {"days_p50", run.days_p50},
+      {"days_p90", run.days_p90},
+      {"days_per_trial", run.days_per_trial},
+      {"failure_free_days", run.failure_free_days},
+      {"gpu_hours", cost.gpu_hours},
+      {"trials", run.trials},
+      {"seed", run.seed},
+      {"step_time_s", run.step_time_s},
+      {"ettr", run.ettr},
+      {"job_mtbf_s", run.job_mtbf_s},
+      {"interruptions", run.interruptions},
+      {"interruptions_by_cause", std::move(by_cause)},
+      {"checkpoint_interval_s", run.checkpoint_interval_s},
+      {"checkpoint_interval_rule", run.checkpoint_interval_rule},
+      {"checkpoint_bytes", run.checkpoint_bytes},
+      {"checkpoint_stall_s", run.checkpoint_write_s},
+      {"checkpoint_load_s", run.checkpoint_load_s},
+      {"time_by_cause",
+       {
+           {"productive_s", t.productive_s},
+           {"rework_s", t.rework_s},
+           {"restart_s", t.restart_s},
+           {"checkpoint_s", t.checkpoint_s},
+           {"repair_wait_s", t.repair_wait_s},
+           {"maintenance_s", t.maintenance_s},
+       }},
   };
 
-  const CostSpec& cost = scenario.cost;
+  const CostSpec& in = scenario.cost;
   j["cost"] = {
-      {"usd", run.usd},
-      {"usd_per_million_tokens", run.usd_per_million_tokens},
-      {"energy_mwh", run.energy_mwh},
-      {"energy_usd", run.energy_usd},
-      {"tco2e", run.tco2e},
-      {"avg_power_w_per_gpu", run.avg_power_w_per_gpu},
-      {"price_usd_per_gpu_hour", cost.price_usd_per_gpu_hour},
-      {"pue", cost.pue},
-      {"electricity_usd_per_kwh", cost.electricity_usd_per_kwh},
+      {"pricing", cost.pricing},
+      {"usd", cost.usd},
+      {"usd_per_million_tokens", cost.usd_per_million_tokens},
+      {"usd_per_gpu_hour", cost.usd_per_gpu_hour},
+      {"allocated_gpus", cost.allocated_gpus},
+      {"gpu_hours", cost.gpu_hours},
+      {"by_cause", cause_json(cost.usd_by_cause)},
+      {"energy_mwh", cost.energy_mwh},
+      {"accelerator_mwh", cost.accelerator_mwh},
+      {"energy_mwh_by_cause", cause_json(cost.mwh_by_cause)},
+      {"energy_usd", cost.energy_usd},
+      {"tco2e", cost.tco2e},
+      {"tco2e_by_cause", cause_json(cost.tco2e_by_cause)},
+      {"embodied_tco2e", cost.embodied_tco2e},
+      {"avg_power_w_per_gpu", cost.avg_power_w_per_gpu},
+      {"price_usd_per_gpu_hour", in.price_usd_per_gpu_hour},
+      {"pue", in.pue},
+      {"electricity_usd_per_kwh", in.electricity_usd_per_kwh},
+      {"grid_region", in.grid_region},
       {"grid_gco2_per_kwh", cost.grid_gco2_per_kwh},
   };
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -81,16 +84,92 @@ const StageMemory* worst_overflow(const StepResult& step) {
   return worst;
 }
 
+// A duration in the unit that reads best: 45.0 s, 12.3 min, 1.05 h, 2.10 days.
+std::string format_duration(double s) {
+  if (s >= 86400) return format_3sig(s / 86400) + " days";
+  if (s >= 3600) return format_3sig(s / 3600) + " h";
+  if (s >= 60) return format_3sig(s / 60) + " min";
+  return format_3sig(s) + " s";
+}
+
+// Decimal bytes: 988 GB, 14.1 TB.
+std::string format_bytes(double bytes) {
+  if (bytes >= 1e12) return format_3sig(bytes / 1e12) + " TB";
+  if (bytes >= 1e9) return format_3sig(bytes / 1e9) + " GB";
+  return format_3sig(bytes / 1e6) + " MB";
+}
+
+void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
+  if (run.trials == 0) {
+    fmt::format_to(out, "\nRun\n");
+    row(out, "not simulated", "training.total_tokens is 0");
+    return;
+  }
+  fmt::format_to(out, "\nRun ({} trial{}, failure preset {})\n", run.trials, run.trials == 1 ? "" : "s",
+                 scenario.failures.preset);
+  row(out, "steps", fmt::format("{} of {} s", format_scaled(run.steps), format_3sig(run.step_time_s)));
+  row(out, "no failures", fmt::format("{} days", format_3sig(run.failure_free_days)));
+  row(out, "time", fmt::format("{} days median, p10 {}, p90 {} (mean {})", format_3sig(run.days_p50),
+                               format_3sig(run.days_p10), format_3sig(run.days_p90), format_3sig(run.days_mean)));
+  row(out, "ETTR", fmt::format("{} (productive / wall-clock time)", format_percent(run.ettr)));
+
+  // Causes by mean count, most frequent first; ties by name (the map's order).
+  std::vector<std::pair<std::string, double>> causes;
+  for (const auto& [cause, n] : run.interruptions_by_cause)
+    if (n > 0) causes.emplace_back(cause, n);
+  std::stable_sort(causes.begin(), causes.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  std::string list;
+  for (const auto& [cause, n] : causes) {
+    list += list.empty() ? ": " : ", ";
+    list += cause;
+    list += ' ';
+    list += format_3sig(n);
+  }
+  row(out, "interruptions", run.interruptions > 0 ? format_3sig(run.interruptions) + " per run" + list : "none");
+
+  if (run.checkpoint_interval_s > 0)
+    row(out, "checkpoints", fmt::format("every {} ({}), {} stall, {}", format_duration(run.checkpoint_interval_s),
+                                        run.checkpoint_interval_rule, format_duration(run.checkpoint_write_s),
+                                        format_bytes(run.checkpoint_bytes)));
+  else
+    row(out, "checkpoints", "none (no failure to protect against)");
+  const TimeByCause& t = run.time_mean;
+  row(out, "time lost", fmt::format("rework {}, restarts {}, checkpoints {}, repair waits {}, maintenance {}",
+                                    format_duration(t.rework_s), format_duration(t.restart_s),
+                                    format_duration(t.checkpoint_s), format_duration(t.repair_wait_s),
+                                    format_duration(t.maintenance_s)));
+}
+
+void render_cost(Out out, const Scenario& scenario, const RunCost& cost) {
+  const CostSpec& in = scenario.cost;
+  fmt::format_to(out, "\nCost\n");
+  row(out, "GPU-hours", fmt::format("{} ({} GPUs allocated)", format_scaled(cost.gpu_hours), cost.allocated_gpus));
+  row(out, "total", fmt::format("${} {} at ${:.2f} per GPU-hour", format_scaled(cost.usd), in.pricing,
+                                cost.usd_per_gpu_hour));
+  const CostByCause& c = cost.usd_by_cause;
+  row(out, "by cause", fmt::format("productive ${}, rework ${}, restarts ${}, checkpoints ${}, idle ${}",
+                                   format_scaled(c.productive), format_scaled(c.rework), format_scaled(c.restart),
+                                   format_scaled(c.checkpoint), format_scaled(c.idle)));
+  row(out, "per M tokens", fmt::format("${}", format_3sig(cost.usd_per_million_tokens)));
+  row(out, "energy", fmt::format("{} MWh at PUE {:.2f} ({} W per GPU while stepping)", format_3sig(cost.energy_mwh),
+                                 in.pue, format_3sig(cost.avg_power_w_per_gpu)));
+  std::string carbon = fmt::format("{} tCO2e at {} gCO2/kWh", format_3sig(cost.tco2e),
+                                   format_3sig(cost.grid_gco2_per_kwh));
+  if (in.grid_region != "custom") carbon += " (" + in.grid_region + ")";
+  if (cost.embodied_tco2e > 0) carbon += fmt::format(", plus {} t embodied", format_3sig(cost.embodied_tco2e));
+  row(out, "carbon", carbon);
+}
+
 }  // namespace
 
-std::string render_summary(const Scenario& scenario, const StepResult& step, const RunEstimate& run) {
+std::string render_summary(const Scenario& scenario, const StepResult& step, const RunSimulation& run,
+                           const RunCost& cost) {
   std::string text;
   Out out(text);
   const ClusterSpec& cluster = scenario.cluster;
   const ModelSpec& model = scenario.model;
   const TrainingSpec& training = scenario.training;
   const ParallelismSpec& plan = scenario.parallelism;
-  const CostSpec& cost = scenario.cost;
 
   fmt::format_to(out, "Orrery {}: {}\n", ORRERY_VERSION, scenario.name);
   if (!scenario.description.empty()) fmt::format_to(out, "{}\n", scenario.description);
@@ -129,19 +208,8 @@ std::string render_summary(const Scenario& scenario, const StepResult& step, con
   render_breakdown(out, step);
   render_memory(out, step);
 
-  fmt::format_to(out, "\nRun (no failures)\n");
-  row(out, "steps", format_scaled(run.steps));
-  row(out, "time", fmt::format("{} days", format_3sig(run.days)));
-  row(out, "GPU-hours", format_scaled(run.gpu_hours));
-
-  fmt::format_to(out, "\nCost\n");
-  row(out, "total", fmt::format("${} at ${:.2f} per GPU-hour", format_scaled(run.usd),
-                                cost.price_usd_per_gpu_hour));
-  row(out, "per M tokens", fmt::format("${}", format_3sig(run.usd_per_million_tokens)));
-  row(out, "energy", fmt::format("{} MWh at PUE {:.2f} ({} W per GPU)", format_3sig(run.energy_mwh),
-                                 cost.pue, format_3sig(run.avg_power_w_per_gpu)));
-  row(out, "carbon", fmt::format("{} tCO2e at {} gCO2/kWh", format_3sig(run.tco2e),
-                                 format_3sig(cost.grid_gco2_per_kwh)));
+  render_run(out, scenario, run);
+  render_cost(out, scenario, cost);
   return text;
 }
 

@@ -11,14 +11,14 @@
 #include "reports/json_report.hpp"
 #include "reports/output_file.hpp"
 #include "reports/summary_table.hpp"
-#include "sim/cost/estimate_run.hpp"
+#include "sim/cost/run_cost.hpp"
+#include "sim/run/run_simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "sim/step/memory_estimate.hpp"
 #include "sim/step/rank_layout.hpp"
 #include "sim/step/simulate_step.hpp"
 
 namespace orrery::cli {
-namespace {
 
 int input_error(const std::string& message) {
   std::fprintf(stderr, "orrery: error: %s\n", message.c_str());
@@ -47,7 +47,13 @@ void write_output(const std::string& path, const std::string& content) {
   write_file_atomically(path, content);
 }
 
-}  // namespace
+RunReport simulate_scenario(const Scenario& s, const StepOptions& options) {
+  RunReport r{s, simulate_step(s, options), {}, {}};
+  if (!r.step.fits) return r;
+  r.run = simulate_run(s, r.step);
+  r.cost = estimate_cost(s, r.step, r.run);
+  return r;
+}
 
 std::vector<int> parse_rank_list(const std::string& spec, int ranks) {
   std::vector<int> out;
@@ -99,11 +105,13 @@ int run(const RunArgs& args, const std::vector<std::string>& catalogs) {
         options.trace_ranks = parse_rank_list(args.trace_ranks, layout.ranks());
       }
     }
-    const StepResult step = simulate_step(s, options);
-    if (!step.fits) return input_error(not_fit_message(s, step.memory));
-    const RunEstimate estimate = estimate_run(s, step);
-    if (!args.quiet && args.json_out != "-") std::fputs(render_summary(s, step, estimate).c_str(), stdout);
-    if (!args.json_out.empty()) write_output(args.json_out, results_json(s, step, estimate).dump(2) + "\n");
+    const RunReport simulated = simulate_scenario(s, options);
+    if (!simulated.step.fits) return input_error(not_fit_message(s, simulated.step.memory));
+    const StepResult& step = simulated.step;
+    const RunSimulation& run = simulated.run;
+    const RunCost& cost = simulated.cost;
+    if (!args.quiet && args.json_out != "-") std::fputs(render_summary(s, step, run, cost).c_str(), stdout);
+    if (!args.json_out.empty()) write_output(args.json_out, results_json(s, step, run, cost).dump(2) + "\n");
     if (!args.trace_out.empty()) write_output(args.trace_out, chrome_trace_json(step.timeline));
     return 0;
   } catch (const InputError& e) {

@@ -4,6 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "reports/run_report.hpp"
+#include "sim/step/simulate_step.hpp"
+
 namespace orrery::cli {
 
 struct RunArgs {
@@ -19,6 +22,33 @@ int validate(const std::vector<std::string>& files, const std::vector<std::strin
 int list(const std::string& what, const std::vector<std::string>& catalogs);
 int show(const std::string& what, const std::string& name, const std::vector<std::string>& catalogs);
 int docs(const std::string& what);
+
+// `orrery calib check|show PROFILE` (calib_command.cpp).
+struct CalibArgs {
+  std::string action;              // "check" or "show"
+  std::string profile;             // a profile written by orrery-calib run
+  std::string accelerator;         // show: catalog accelerator for the peaks ("" = guess from the profile)
+};
+int calib(const CalibArgs& args, const std::vector<std::string>& catalogs);
+
+// `orrery report [SCENARIO] -o FILE [--format F]` (report_command.cpp).
+struct ReportArgs {
+  std::string scenario;            // empty: the built-in default
+  std::string out;                 // "-" for stdout
+  std::string format;              // "html", "md", "csv" or "json"; empty: from out's extension
+};
+int report(const ReportArgs& args, const std::vector<std::string>& catalogs);
+
+// The scenario simulated end to end, as `orrery run` and `orrery report` show
+// it: one step of every rank, the whole run, its cost. A plan that does not
+// fit in memory is not run: step.fits is false, run and cost are empty.
+RunReport simulate_scenario(const Scenario& s, const StepOptions& options = {});
+// The one-line verdict for a plan that does not fit, naming the worst stage.
+std::string not_fit_message(const Scenario& s, const std::vector<StageMemory>& memory);
+// Prints "orrery: error: MESSAGE" and returns exit code 2.
+int input_error(const std::string& message);
+// "-" writes to stdout; anything else is written atomically.
+void write_output(const std::string& path, const std::string& content);
 
 // Parses "all" or a list of ranks and ranges ("0,8,16-23") against `ranks`.
 std::vector<int> parse_rank_list(const std::string& spec, int ranks);

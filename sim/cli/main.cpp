@@ -45,6 +45,22 @@ int dispatch(int argc, char** argv) {
   auto* docs = app.add_subcommand("docs", "Print generated documentation");
   docs->add_option("what", docs_what, "scenario-format")->required()->check(CLI::IsMember({"scenario-format"}));
 
+  orrery::cli::CalibArgs calib_args;
+  auto* calib = app.add_subcommand("calib", "Check or summarize a calibration profile written by orrery-calib run");
+  calib->add_option("action", calib_args.action, "check (held-out prediction errors) or show (summary)")
+      ->required()->check(CLI::IsMember({"check", "show"}));
+  calib->add_option("profile", calib_args.profile, "Profile JSON file")->required();
+  calib->add_option("--accelerator", calib_args.accelerator,
+                    "show: catalog accelerator whose peaks to compare with (default: guessed from the profile)");
+
+  orrery::cli::ReportArgs report_args;
+  auto* report = app.add_subcommand("report", "Simulate a scenario and write its cost report (HTML, Markdown, CSV or JSON)");
+  report->add_option("scenario", report_args.scenario, "Scenario file (default: the built-in default scenario)");
+  report->add_option("-o,--output", report_args.out, "Output file ('-' for stdout); its extension sets the format")
+      ->required();
+  report->add_option("--format", report_args.format, "html, md, csv or json (default: from the output file's extension)")
+      ->check(CLI::IsMember({"html", "md", "csv", "json"}));
+
   auto* help = app.add_subcommand("help", "Print this help");
 
   try {
@@ -59,6 +75,8 @@ int dispatch(int argc, char** argv) {
   if (*list) return orrery::cli::list(list_what, catalogs);
   if (*show) return orrery::cli::show(show_what, show_name, catalogs);
   if (*docs) return orrery::cli::docs(docs_what);
+  if (*calib) return orrery::cli::calib(calib_args, catalogs);
+  if (*report) return orrery::cli::report(report_args, catalogs);
   if (*help) {
     std::fputs(app.help().c_str(), stdout);
     return 0;

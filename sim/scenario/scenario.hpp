@@ -2,8 +2,11 @@
 // Scenario: the typed, validated, catalog-resolved form of a scenario file.
 // Everything downstream reads this; nothing downstream reads JSON.
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 
+#include "hardware/calibration_profile.hpp"
 #include "hardware/cluster.hpp"
 #include "hardware/device_model.hpp"
 #include "models/model_spec.hpp"
@@ -31,10 +34,53 @@ struct ParallelismSpec {
 };
 
 struct CostSpec {
+  std::string pricing = "on_demand";    // "on_demand", "reserved", "spot" or "owned" (sim/cost)
   double price_usd_per_gpu_hour = 2.0;
+  double price_usd_per_node_hour = 0;   // > 0: price per node-hour instead of per GPU-hour
+  double spot_preemptions_per_million_node_hours = 300;   // pricing "spot" only
+  double capex_usd_per_gpu = 0;         // pricing "owned": purchase price per GPU, all-in
+  double lifetime_years = 5;            // amortization (owned) and embodied carbon
+  double operations_fraction_per_year = 0.1;   // owned: yearly operations cost / capex
   double pue = 1.2;
   double electricity_usd_per_kwh = 0.08;
+  std::string grid_region = "custom";   // "custom": grid_gco2_per_kwh; else a preset (sim/cost)
   double grid_gco2_per_kwh = 400;
+  double embodied_kgco2e_per_gpu = 0;
+  double average_power_w_per_gpu = 0;   // > 0: all-in power per GPU, replaces the power model
+  double switch_power_w = 1000;         // per fabric switch
+};
+
+// The whole-run simulation's inputs (sim/run). Failure rates are per million
+// component-hours; the preset is resolved in sim/run (failure_presets.hpp).
+struct FailureSpec {
+  std::string preset = "default";       // "default", "llama3", "meta-rsc1", "meta-rsc2", "none"
+  std::map<std::string, double> rate_overrides;   // cause -> failures per million component-hours
+  std::string distribution = "exponential";       // or "weibull" (time between failures of a cause)
+  double weibull_shape = 0.7;
+  int trials = 100;                     // Monte Carlo trials
+  std::uint64_t seed = 1;               // the scenario's seed unless failures.seed is given
+};
+
+struct RecoverySpec {
+  double detection_s = 300;             // failure to the job noticing (watchdog timeouts)
+  double restart_s = 600;               // rescheduling, process start, communicator setup
+  int spare_nodes = 0;                  // hot spares, allocated (and paid for) all the time
+  double repair_hours = 24;             // a failed node (or switch) back in service
+  double maintenance_interval_hours = 0;   // planned stops; 0: none
+  double maintenance_duration_hours = 1;
+};
+
+struct CheckpointSpec {
+  std::string interval = "auto";        // "fixed", "young", "daly", "auto" (= daly), "search"
+  double interval_s = 3600;             // compute time between checkpoints when "fixed"
+  std::string mode = "sync";            // "sync" or "async" (stall = copy to host memory)
+  double write_gb_per_s = 100;          // storage write bandwidth available to the job
+  double read_gb_per_s = 200;           // storage read bandwidth (reload after a restart)
+  double host_copy_gb_per_s = 25;       // per GPU, device to host memory (async)
+};
+
+struct StragglerSpec {
+  double jitter_fraction = 0;           // mean extra time per node per step, fraction of the step
 };
 
 struct Scenario {
@@ -46,7 +92,15 @@ struct Scenario {
   TrainingSpec training;
   ParallelismSpec parallelism;
   DeviceEfficiency efficiency;
+  // A measured calibration profile ("calibration": docs/calibration.md), or
+  // null: the device model then uses `efficiency`. Immutable, shared by copies.
+  std::string calibration_path;          // resolved against the scenario file's folder
+  std::shared_ptr<const CalibrationProfile> calibration;
   CostSpec cost;
+  FailureSpec failures;
+  RecoverySpec recovery;
+  CheckpointSpec checkpoint;
+  StragglerSpec stragglers;
 };
 
 }  // namespace orrery

@@ -1,10 +1,17 @@
 #include "sim/scenario/scenario_loader.hpp"
 
+#include <filesystem>
+#include <memory>
 #include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "calib/profile_json.hpp"
 
 #include "sim/scenario/embedded_files.hpp"
 #include "sim/scenario/entry_resolver.hpp"
 #include "sim/scenario/entry_specs.hpp"
+#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/plan_checks.hpp"
 #include "sim/scenario/schema.hpp"
 
@@ -50,9 +57,59 @@ void resolve_cluster(const nlohmann::json& c, const Catalog& catalog, const Sche
   fabric.switch_latency_us = f.at("switch_latency_us").get<double>();
 }
 
+// Cost inputs that only make sense together. `doc` is the file as written:
+// whether a key was given at all (defaults are filled in by then).
+void check_cost_inputs(const Scenario& s, const nlohmann::json& doc) {
+  const CostSpec& c = s.cost;
+  if (c.pricing == "owned" && c.capex_usd_per_gpu <= 0)
+    throw InputError("cost.capex_usd_per_gpu", format_number(c.capex_usd_per_gpu),
+                     "pricing \"owned\" needs the purchase price per GPU",
+                     "all-in, with the GPU's share of server and network: e.g. 40000 for an H100");
+  const auto given = [&](const char* key) {
+    return doc.contains("cost") && doc.at("cost").is_object() && doc.at("cost").contains(key);
+  };
+  if (c.grid_region != "custom" && given("grid_gco2_per_kwh"))
+    throw InputError("cost.grid_gco2_per_kwh", format_number(c.grid_gco2_per_kwh),
+                     "grid_region \"" + c.grid_region + "\" sets the intensity already",
+                     "give one of the two (grid_region \"custom\" uses grid_gco2_per_kwh)");
+}
+
+// "calibration": the profile file, relative to `base_dir` (the scenario
+// file's folder; empty: the current directory), read and validated now so
+// that a bad profile is an input error before anything runs.
+void load_calibration(Scenario& s, const std::string& value, const std::filesystem::path& base_dir) {
+  namespace fs = std::filesystem;
+  fs::path file(value);
+  if (file.is_relative() && !base_dir.empty()) file = base_dir / file;
+  const std::string resolved = file.lexically_normal().string();
+  const std::string shown = resolved == value ? quoted(value) : quoted(value) + " (" + resolved + ")";
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec))
+    throw InputError("calibration", shown, fs::exists(file, ec) ? "not a file" : "no such file",
+                     "a profile written by orrery-calib run; relative paths start in the scenario file's folder "
+                     "(docs/calibration.md)");
+  auto profile = std::make_shared<const CalibrationProfile>(profile_from_json(read_json_file(resolved), resolved));
+  const AcceleratorSpec& acc = s.cluster.accelerator;
+  if (acc.sm_count > 0 && profile->device.sm_count != acc.sm_count)
+    throw InputError("calibration", shown,
+                     fmt::format("a profile of the scenario's accelerator: it was measured on {} ({} SMs), and "
+                                 "{} has {} SMs",
+                                 profile->device.name, profile->device.sm_count, acc.name, acc.sm_count),
+                     "a profile describes one GPU model: measure this one with orrery-calib run, or drop "
+                     "\"calibration\"");
+  s.calibration_path = resolved;
+  s.calibration = std::move(profile);
+}
+
+Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, const std::filesystem::path& base_dir);
+
 }  // namespace
 
-Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog) {
+Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog) { return parse_scenario_in(doc, catalog, {}); }
+
+namespace {
+
+Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, const std::filesystem::path& base_dir) {
   const Schema schema = make_schema();
   const nlohmann::json root = normalize_section(doc, schema.at(""), schema, "", true);
 
@@ -88,19 +145,61 @@ Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog) {
   s.efficiency.gemm = e.at("gemm").get<double>();
   s.efficiency.memory = e.at("memory").get<double>();
   s.efficiency.launch_overhead_us = e.at("launch_overhead_us").get<double>();
+  if (const std::string cal = root.at("calibration").get<std::string>(); !cal.empty())
+    load_calibration(s, cal, base_dir);
 
   const nlohmann::json& c = root.at("cost");
+  s.cost.pricing = c.at("pricing").get<std::string>();
   s.cost.price_usd_per_gpu_hour = c.at("price_usd_per_gpu_hour").get<double>();
+  s.cost.price_usd_per_node_hour = c.at("price_usd_per_node_hour").get<double>();
+  s.cost.spot_preemptions_per_million_node_hours = c.at("spot_preemptions_per_million_node_hours").get<double>();
+  s.cost.capex_usd_per_gpu = c.at("capex_usd_per_gpu").get<double>();
+  s.cost.lifetime_years = c.at("lifetime_years").get<double>();
+  s.cost.operations_fraction_per_year = c.at("operations_fraction_per_year").get<double>();
   s.cost.pue = c.at("pue").get<double>();
   s.cost.electricity_usd_per_kwh = c.at("electricity_usd_per_kwh").get<double>();
+  s.cost.grid_region = c.at("grid_region").get<std::string>();
   s.cost.grid_gco2_per_kwh = c.at("grid_gco2_per_kwh").get<double>();
+  s.cost.embodied_kgco2e_per_gpu = c.at("embodied_kgco2e_per_gpu").get<double>();
+  s.cost.average_power_w_per_gpu = c.at("average_power_w_per_gpu").get<double>();
+  s.cost.switch_power_w = c.at("switch_power_w").get<double>();
+  check_cost_inputs(s, doc);
+
+  const nlohmann::json& f = root.at("failures");
+  s.failures.preset = f.at("preset").get<std::string>();
+  for (const auto& [cause, rate] : f.at("rates_per_million_hours").items())
+    s.failures.rate_overrides[cause] = rate.get<double>();
+  s.failures.distribution = f.at("distribution").get<std::string>();
+  s.failures.weibull_shape = f.at("weibull_shape").get<double>();
+  s.failures.trials = f.at("trials").get<int>();
+  s.failures.seed = f.contains("seed") ? f.at("seed").get<std::uint64_t>() : s.seed;
+
+  const nlohmann::json& r = root.at("recovery");
+  s.recovery.detection_s = r.at("detection_s").get<double>();
+  s.recovery.restart_s = r.at("restart_s").get<double>();
+  s.recovery.spare_nodes = r.at("spare_nodes").get<int>();
+  s.recovery.repair_hours = r.at("repair_hours").get<double>();
+  s.recovery.maintenance_interval_hours = r.at("maintenance_interval_hours").get<double>();
+  s.recovery.maintenance_duration_hours = r.at("maintenance_duration_hours").get<double>();
+
+  const nlohmann::json& k = root.at("checkpoint");
+  s.checkpoint.interval = k.at("interval").get<std::string>();
+  s.checkpoint.interval_s = k.at("interval_s").get<double>();
+  s.checkpoint.mode = k.at("mode").get<std::string>();
+  s.checkpoint.write_gb_per_s = k.at("write_gb_per_s").get<double>();
+  s.checkpoint.read_gb_per_s = k.at("read_gb_per_s").get<double>();
+  s.checkpoint.host_copy_gb_per_s = k.at("host_copy_gb_per_s").get<double>();
+
+  s.stragglers.jitter_fraction = root.at("stragglers").at("jitter_fraction").get<double>();
 
   check_plan(s, dp_given);
   return s;
 }
 
+}  // namespace
+
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog) {
-  return parse_scenario(read_json_file(path), catalog);
+  return parse_scenario_in(read_json_file(path), catalog, std::filesystem::path(path).parent_path());
 }
 
 const std::string& default_scenario_json() {

@@ -50,7 +50,21 @@ Section root_section() {
            .target = "parallelism"},
           {.key = "efficiency", .type = FT::section, .doc = "device efficiency assumed without a calibration profile",
            .target = "efficiency"},
+          {.key = "calibration", .type = FT::string,
+           .doc = "a calibration profile written by `orrery-calib run` on this accelerator (a path, relative to "
+                  "the scenario file's folder): kernel times then come from its measured GEMM, bandwidth and "
+                  "launch tables instead of `efficiency` (docs/calibration.md); \"\": none",
+           .default_value = "", .max = 4096,
+           .note = "read and validated when the scenario is loaded; its SM count must match the accelerator's"},
           {.key = "cost", .type = FT::section, .doc = "prices, power and carbon", .target = "cost"},
+          {.key = "failures", .type = FT::section,
+           .doc = "failure rates and the Monte Carlo over the whole run (docs/run-model.md)", .target = "failures"},
+          {.key = "recovery", .type = FT::section, .doc = "detection, restart, spare nodes, repair, maintenance",
+           .target = "recovery"},
+          {.key = "checkpoint", .type = FT::section, .doc = "checkpoint interval, mode and storage bandwidth",
+           .target = "checkpoint"},
+          {.key = "stragglers", .type = FT::section, .doc = "per-step jitter of the slowest node",
+           .target = "stragglers"},
       }};
 }
 
@@ -186,17 +200,183 @@ Section cost_section() {
           .title = "Cost",
           .doc = "Prices, power and carbon for the whole-run estimate.",
           .fields = {
-              {.key = "price_usd_per_gpu_hour", .type = FT::number, .unit = "USD/GPU-hour",
-               .doc = "all-in rental (or amortized) price of one GPU for one hour",
+              {.key = "pricing", .type = FT::choice,
+               .doc = "on_demand, reserved or spot: the price per GPU-hour (or node-hour) for every allocated GPU "
+                      "all the wall-clock time; spot adds preemptions as a failure cause; owned: total cost of "
+                      "ownership (capex over the lifetime + operations + electricity)",
+               .default_value = d.pricing, .choices = {"on_demand", "reserved", "spot", "owned"}},
+          {.key = "price_usd_per_gpu_hour", .type = FT::number, .unit = "USD/GPU-hour",
+               .doc = "all-in rental price of one GPU for one hour (on_demand, reserved, spot)",
                .default_value = d.price_usd_per_gpu_hour, .min = 0, .max = 1000},
+          {.key = "price_usd_per_node_hour", .type = FT::number, .unit = "USD/node-hour",
+               .doc = "rental price of one node for one hour; above 0 it replaces price_usd_per_gpu_hour",
+               .default_value = d.price_usd_per_node_hour, .min = 0, .max = 100000},
+          {.key = "spot_preemptions_per_million_node_hours", .type = FT::number, .unit = "per 10^6 node-hours",
+               .doc = "spot only: preemptions per node (a failure cause, \"preemption\"; the node is replaced like "
+                      "a failed one)",
+               .default_value = d.spot_preemptions_per_million_node_hours, .min = 0, .max = 1e6,
+               .note = "the default, 300, is about one preemption per node every 140 days (AWS's Spot advisor puts "
+                       "GPU instances mostly in its top band, over 20% a month: an estimate)"},
+          {.key = "capex_usd_per_gpu", .type = FT::number, .unit = "USD/GPU",
+               .doc = "owned only (required there): purchase price per GPU with its share of the server, network "
+                      "and installation",
+               .default_value = d.capex_usd_per_gpu, .min = 0, .max = 1e7},
+          {.key = "lifetime_years", .type = FT::number, .unit = "years",
+               .doc = "service life: owned hardware is amortized over it; embodied carbon is shared over it",
+               .default_value = d.lifetime_years, .min = 0.1, .max = 50},
+          {.key = "operations_fraction_per_year", .type = FT::number, .unit = "fraction of capex per year",
+               .doc = "owned only: staff, space, support and repairs per year, as a share of the capex",
+               .default_value = d.operations_fraction_per_year, .min = 0, .max = 10},
               {.key = "pue", .type = FT::number, .unit = "ratio",
                .doc = "power usage effectiveness: facility power / IT power", .default_value = d.pue, .min = 1,
                .max = 3},
               {.key = "electricity_usd_per_kwh", .type = FT::number, .unit = "USD/kWh",
                .doc = "electricity price", .default_value = d.electricity_usd_per_kwh, .min = 0, .max = 10},
-              {.key = "grid_gco2_per_kwh", .type = FT::number, .unit = "gCO2e/kWh",
-               .doc = "carbon intensity of the electricity", .default_value = d.grid_gco2_per_kwh, .min = 0,
-               .max = 2000},
+              {.key = "grid_region", .type = FT::choice,
+               .doc = "grid carbon intensity preset (2023 figures, docs/run-model.md); custom: use grid_gco2_per_kwh",
+               .default_value = d.grid_region,
+               .choices = {"custom", "world", "us", "china", "india", "germany", "canada", "brazil", "france",
+                           "norway"}},
+          {.key = "grid_gco2_per_kwh", .type = FT::number, .unit = "gCO2e/kWh",
+               .doc = "carbon intensity of the electricity (only with grid_region \"custom\")",
+               .default_value = d.grid_gco2_per_kwh, .min = 0, .max = 2000},
+          {.key = "embodied_kgco2e_per_gpu", .type = FT::number, .unit = "kgCO2e/GPU",
+               .doc = "manufacturing carbon per GPU with its share of the server; the run is charged its share of "
+                      "the lifetime (0: not counted)",
+               .default_value = d.embodied_kgco2e_per_gpu, .min = 0, .max = 1e6},
+          {.key = "average_power_w_per_gpu", .type = FT::number, .unit = "W",
+               .doc = "above 0: measured all-in power per GPU (host and network share included, as Patterson et "
+                      "al. 2021 report it), replacing the power model for the whole run",
+               .default_value = d.average_power_w_per_gpu, .min = 0, .max = 100000},
+          {.key = "switch_power_w", .type = FT::number, .unit = "W",
+               .doc = "power of one fabric switch with its optics (NICs are in the node's host_power_w)",
+               .default_value = d.switch_power_w, .min = 0, .max = 100000,
+               .note = "the default, 1000 W, is an estimate for a 64-port 400G switch with transceivers"},
+          }};
+}
+
+Section failures_section() {
+  const FailureSpec d;
+  return {.id = "failures",
+          .title = "Failures",
+          .doc = "What interrupts the run, and how many seeded Monte Carlo trials simulate it (docs/run-model.md).",
+          .fields = {
+              {.key = "preset", .type = FT::choice,
+               .doc = "failure rates per cause: llama3 (Llama 3 405B's 54-day interruption table), meta-rsc1 / "
+                      "meta-rsc2 (Meta's research clusters, 6.50 and 2.34 failures per 1000 node-days), default "
+                      "(= llama3), none",
+               .default_value = d.preset, .choices = {"default", "llama3", "meta-rsc1", "meta-rsc2", "none"}},
+              {.key = "rates_per_million_hours", .type = FT::section,
+               .doc = "per-cause rates that replace the preset's", .target = "failures.rates_per_million_hours"},
+              {.key = "distribution", .type = FT::choice,
+               .doc = "time between two failures of one cause in the job: exponential (constant rate) or weibull "
+                      "(same mean, shape weibull_shape)",
+               .default_value = d.distribution, .choices = {"exponential", "weibull"}},
+              {.key = "weibull_shape", .type = FT::number,
+               .doc = "Weibull shape k: below 1 failures cluster (infant mortality), 1 is exponential",
+               .default_value = d.weibull_shape, .min = 0.2, .max = 5},
+              {.key = "trials", .type = FT::integer, .doc = "Monte Carlo trials of the whole run",
+               .default_value = d.trials, .min = 1, .max = 100000},
+              {.key = "seed", .type = FT::integer,
+               .doc = "seed of the failure streams (trial t, cause c: stream t x 16 + c)",
+               .min = 0, .max = 9007199254740991.0, .default_note = "the scenario's `seed`"},
+          }};
+}
+
+Section failure_rates_section() {
+  const auto rate = [](const char* key, const char* unit, const char* doc) {
+    return Field{.key = key, .type = FT::number, .unit = unit, .doc = doc, .min = 0, .max = 1e6,
+                 .default_note = "from `preset`"};
+  };
+  return {.id = "failures.rates_per_million_hours",
+          .title = "Failure rates",
+          .doc = "Failures per million component-hours, by cause; each replaces the preset's rate for its cause. "
+                 "What a failure takes out of the job is in docs/run-model.md.",
+          .fields = {
+              rate("gpu", "per 10^6 GPU-hours", "GPU failures (faulty GPU, NVLink, GPU system processor, thermal)"),
+              rate("hbm", "per 10^6 GPU-hours", "HBM memory errors"),
+              rate("sram", "per 10^6 GPU-hours", "GPU SRAM errors"),
+              rate("sdc", "per 10^6 GPU-hours", "silent data corruption (found, then the GPU removed)"),
+              rate("nic", "per 10^6 NIC-hours", "NIC failures"),
+              rate("switch", "per 10^6 NIC-hours",
+                   "network switch and cable failures, per NIC port (cables and ports grow with the NICs); one "
+                   "takes out every node on its leaf switch"),
+              rate("host", "per 10^6 node-hours", "host failures and unplanned maintenance (CPU, memory, SSD, "
+                   "chassis, boards)"),
+              rate("power", "per 10^6 node-hours", "power supply failures"),
+              rate("software", "per 10^6 node-hours",
+                   "software bugs, dependencies and collective timeouts (restart only, no node replaced)"),
+          }};
+}
+
+Section recovery_section() {
+  const RecoverySpec d;
+  return {.id = "recovery",
+          .title = "Recovery",
+          .doc = "What happens after a failure: detect, (wait for a replacement), restart, reload the checkpoint.",
+          .fields = {
+              {.key = "detection_s", .type = FT::number, .unit = "s",
+               .doc = "from the failure to the job noticing it (heartbeats, collective timeouts)",
+               .default_value = d.detection_s, .min = 0, .max = 1e6},
+              {.key = "restart_s", .type = FT::number, .unit = "s",
+               .doc = "rescheduling, process start and communicator setup, before the checkpoint reload",
+               .default_value = d.restart_s, .min = 0, .max = 1e6},
+              {.key = "spare_nodes", .type = FT::integer, .unit = "nodes",
+               .doc = "hot spares that replace failed nodes at once; they are allocated (and paid for) all the time",
+               .default_value = d.spare_nodes, .min = 0, .max = kMaxNodes},
+              {.key = "repair_hours", .type = FT::number, .unit = "hours",
+               .doc = "until a failed node (or switch) is back; with too few spares the job waits for it",
+               .default_value = d.repair_hours, .min = 0, .max = 10000},
+              {.key = "maintenance_interval_hours", .type = FT::number, .unit = "hours",
+               .doc = "planned stops (firmware, configuration) every so often; 0: none",
+               .default_value = d.maintenance_interval_hours, .min = 0, .max = 1e6,
+               .note = "Llama 3's run had 47 planned interruptions in 54 days, one every 27.6 hours"},
+              {.key = "maintenance_duration_hours", .type = FT::number, .unit = "hours",
+               .doc = "how long a planned stop lasts (before the restart and reload)",
+               .default_value = d.maintenance_duration_hours, .min = 0, .max = 10000},
+          }};
+}
+
+Section checkpoint_section() {
+  const CheckpointSpec d;
+  return {.id = "checkpoint",
+          .title = "Checkpoint",
+          .doc = "Checkpoints hold the weights and optimizer state (as the memory model counts them: 14 bytes per "
+                 "parameter with bf16 weights and Adam); the interval is rounded to whole steps.",
+          .fields = {
+              {.key = "interval", .type = FT::choice,
+               .doc = "fixed: interval_s; young: sqrt(2 x stall x MTBF); daly: Daly's higher-order optimum; auto: "
+                      "daly; search: simulate a grid around daly and take the fastest",
+               .default_value = d.interval, .choices = {"fixed", "young", "daly", "auto", "search"}},
+              {.key = "interval_s", .type = FT::number, .unit = "s",
+               .doc = "compute time between two checkpoints when interval is \"fixed\"",
+               .default_value = d.interval_s, .min = 1, .max = 1e9},
+              {.key = "mode", .type = FT::choice,
+               .doc = "sync: training stops while the checkpoint is written; async: it stops only for the copy to "
+                      "host memory, and the write finishes in the background",
+               .default_value = d.mode, .choices = {"sync", "async"}},
+              {.key = "write_gb_per_s", .type = FT::number, .unit = "GB/s",
+               .doc = "storage write bandwidth available to the whole job", .default_value = d.write_gb_per_s,
+               .min = 0.001, .max = 1e6},
+              {.key = "read_gb_per_s", .type = FT::number, .unit = "GB/s",
+               .doc = "storage read bandwidth available to the whole job (the reload after a restart)",
+               .default_value = d.read_gb_per_s, .min = 0.001, .max = 1e6},
+              {.key = "host_copy_gb_per_s", .type = FT::number, .unit = "GB/s",
+               .doc = "per GPU, device-to-host copy bandwidth (async mode: every GPU copies its share)",
+               .default_value = d.host_copy_gb_per_s, .min = 0.001, .max = 1e4},
+          }};
+}
+
+Section stragglers_section() {
+  const StragglerSpec d;
+  return {.id = "stragglers",
+          .title = "Stragglers",
+          .doc = "Per-step jitter: each node's step takes an exponentially distributed extra time, and the "
+                 "synchronous step waits for the slowest node (mean extra = jitter_fraction x H(nodes)).",
+          .fields = {
+              {.key = "jitter_fraction", .type = FT::number, .unit = "fraction of the step",
+               .doc = "mean extra time of one node in one step; 0: no jitter", .default_value = d.jitter_fraction,
+               .min = 0, .max = 10},
           }};
 }
 
@@ -306,7 +486,8 @@ Section model_entry() {
 
 Schema make_schema() {
   return {{root_section(), cluster_section(), fabric_section(), training_section(), parallelism_section(),
-           efficiency_section(), cost_section(), accelerator_entry(), link_entry(), node_entry(), model_entry()}};
+           efficiency_section(), cost_section(), failures_section(), failure_rates_section(), recovery_section(),
+           checkpoint_section(), stragglers_section(), accelerator_entry(), link_entry(), node_entry(), model_entry()}};
 }
 
 }  // namespace orrery

@@ -1,8 +1,10 @@
 #include "sim/step/simulate_step.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <stdexcept>
 
+#include "hardware/calibrated_device_model.hpp"
 #include "hardware/device_model.hpp"
 #include "models/parameters.hpp"
 #include "sim/collectives/collective.hpp"
@@ -27,8 +29,13 @@ StepResult simulate_step(const Scenario& s, const StepOptions& options) {
   result.fits = std::all_of(result.memory.begin(), result.memory.end(), [](const StageMemory& m) { return m.fits(); });
   if (!result.fits) return result;
 
-  const DeviceModel device(s.cluster.accelerator, s.efficiency);
-  const StepProgram program = build_step_program(s, layout, device);
+  // Measured kernel times when the scenario names a calibration profile.
+  std::unique_ptr<const KernelTimer> device;
+  if (s.calibration)
+    device = std::make_unique<const CalibratedDeviceModel>(s.cluster.accelerator, s.efficiency, s.calibration);
+  else
+    device = std::make_unique<const DeviceModel>(s.cluster.accelerator, s.efficiency);
+  const StepProgram program = build_step_program(s, layout, *device);
   const Topology topology(s.cluster);
   Engine engine;
   FlowNetwork network(engine, topology);

@@ -1,9 +1,8 @@
 #pragma once
 // One hand-built set of results shared by the reports tests: Llama-2-7B on
-// 16 DGX H100 nodes. The numbers are chosen by hand (not simulated) and
-// mutually consistent, so each expected figure in the tests follows from the
-// comments here.
-#include "sim/cost/run_estimate.hpp"
+// 16 DGX H100 nodes (its whole run: sample_run_report.hpp). The numbers are
+// chosen by hand (not simulated) and mutually consistent, so each expected
+// figure in the tests follows from the comments here.
 #include "sim/scenario/scenario.hpp"
 #include "sim/step/step_result.hpp"
 
@@ -91,22 +90,6 @@ inline StepResult sample_step() {
   r.fits = false;
   r.events = 123456;
   return r;
-}
-
-inline RunEstimate sample_run() {
-  RunEstimate e;
-  e.steps = 1e12 / 4194304;               // 238,418.579...
-  e.seconds = e.steps * 3.4;              // 810,623.17 s
-  e.days = e.seconds / 86400;             // 9.382
-  e.gpu_hours = 128 * e.seconds / 3600;   // 28,822.16
-  e.usd = 2.5 * e.gpu_hours;              // $72,055.39
-  e.usd_per_million_tokens = e.usd / 1e6; // 1e12 tokens = 1e6 million: $0.07206
-  e.avg_power_w_per_gpu = 600;
-  // (128 x 600 W + 16 x 2000 W) x 810,623 s x PUE 1.2 / 3.6e9 J/MWh = 29.40 MWh
-  e.energy_mwh = (128 * 600.0 + 16 * 2000.0) * e.seconds * 1.2 / 3.6e9;
-  e.energy_usd = e.energy_mwh * 1000 * 0.08;   // $2,351.89
-  e.tco2e = e.energy_mwh * 1000 * 400 / 1e6;   // 11.76 t
-  return e;
 }
 
 }  // namespace orrery::test

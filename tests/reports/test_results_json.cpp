@@ -7,7 +7,7 @@
 
 #include "models/parameters.hpp"
 #include "reports/json_report.hpp"
-#include "sample_results.hpp"
+#include "sample_run_report.hpp"
 
 using namespace orrery;
 using nlohmann::json;
@@ -15,7 +15,8 @@ using nlohmann::json;
 namespace {
 
 json sample_json() {
-  return results_json(test::sample_scenario(), test::sample_step(), test::sample_run());
+  return results_json(test::sample_scenario(), test::sample_step(), test::sample_run_simulation(),
+                      test::sample_run_cost());
 }
 
 // Dotted paths of every leaf; array elements as "name[]".
@@ -116,50 +117,101 @@ TEST_CASE("results JSON memory: per stage, the worst peak and the verdict") {
 
 TEST_CASE("memory.fits is false when either the step or any stage says so") {
   const Scenario sc = test::sample_scenario();
-  const RunEstimate run = test::sample_run();
+  const RunSimulation run = test::sample_run_simulation();
+  const RunCost cost = test::sample_run_cost();
   StepResult step = test::sample_step();
 
   // Stage 1 over capacity even though the step claims to fit: still false.
   step.fits = true;
-  CHECK(results_json(sc, step, run).at("memory").at("fits") == false);
+  CHECK(results_json(sc, step, run, cost).at("memory").at("fits") == false);
 
   // Stage 1 brought to 79.5 GiB: every stage fits, peak is 79.5.
   step.memory[1].peak_gib = 79.5;
-  json j = results_json(sc, step, run);
+  json j = results_json(sc, step, run, cost);
   CHECK(j.at("memory").at("fits") == true);
   CHECK(j.at("memory").at("peak_gib").get<double>() == 79.5);
 
   // The step's own verdict (e.g. a rank-level check) is honoured too.
   step.fits = false;
-  CHECK(results_json(sc, step, run).at("memory").at("fits") == false);
+  CHECK(results_json(sc, step, run, cost).at("memory").at("fits") == false);
 
   // No stages: peak 0, an empty array (not null).
   step.memory.clear();
   step.fits = true;
-  j = results_json(sc, step, run);
+  j = results_json(sc, step, run, cost);
   CHECK(j.at("memory").at("per_stage").is_array());
   CHECK(j.at("memory").at("per_stage").empty());
   CHECK(j.at("memory").at("peak_gib").get<double>() == 0.0);
   CHECK(j.at("memory").at("fits") == true);
 }
 
-TEST_CASE("results JSON carries the run estimate and cost") {
+TEST_CASE("results JSON carries the simulated run") {
   const json j = sample_json();
-  const RunEstimate e = test::sample_run();
-  CHECK(j.at("run").at("steps").get<double>() == 1e12 / 4194304);
-  CHECK(j.at("run").at("seconds").get<double>() == e.seconds);
-  CHECK(j.at("run").at("days").get<double>() == Approx(9.38221260).epsilon(1e-9));
-  CHECK(j.at("run").at("gpu_hours").get<double>() == Approx(28822.157118).epsilon(1e-9));
+  const json& run = j.at("run");
+  CHECK(run.at("steps").get<double>() == 1e12 / 4194304);
+  // sample_run_report.hpp: five trials of 10.1, 9.8, 10.9, 10.0 and 10.3 days.
+  CHECK(run.at("days").get<double>() == 10.22);        // the mean
+  CHECK(run.at("days_mean").get<double>() == 10.22);
+  CHECK(run.at("seconds").get<double>() == Approx(883008).epsilon(1e-12));   // 10.22 x 86,400
+  CHECK(run.at("days_p10").get<double>() == 9.88);
+  CHECK(run.at("days_p50").get<double>() == 10.1);
+  CHECK(run.at("days_p90").get<double>() == 10.66);
+  CHECK(run.at("days_per_trial") == json::array({10.1, 9.8, 10.9, 10.0, 10.3}));
+  CHECK(run.at("failure_free_days").get<double>() == Approx(9.38221260).epsilon(1e-9));
+  CHECK(run.at("gpu_hours").get<double>() == Approx(31395.84).epsilon(1e-12));   // 128 x 883,008 s / 3600
+  CHECK(run.at("trials") == 5);
+  CHECK(run.at("seed") == 7);
+  CHECK(run.at("step_time_s").get<double>() == 3.4);
+  CHECK(run.at("ettr").get<double>() == Approx(810623.17 / 883008).epsilon(1e-7));
+  CHECK(run.at("job_mtbf_s").get<double>() == 86400);
+  CHECK(run.at("interruptions").get<double>() == 10);
+  CHECK(run.at("interruptions_by_cause") == json({{"gpu", 6}, {"host", 2.4}, {"software", 1.6}}));
+  CHECK(run.at("checkpoint_interval_s").get<double>() == 3600);
+  CHECK(run.at("checkpoint_interval_rule") == "fixed");
+  CHECK(run.at("checkpoint_bytes").get<double>() == 6738415616.0 * 14);
+  CHECK(run.at("checkpoint_stall_s").get<double>() == Approx(0.94337818624).epsilon(1e-9));   // 94.3 GB / 100 GB/s
+  CHECK(run.at("checkpoint_load_s").get<double>() == Approx(0.47168909312).epsilon(1e-9));
+  const json& t = run.at("time_by_cause");
+  CHECK(t.at("restart_s").get<double>() == 9000);
+  CHECK(t.at("repair_wait_s").get<double>() == 20000);
+  CHECK(t.at("checkpoint_s").get<double>() == 212.28);
+  CHECK(t.at("maintenance_s").get<double>() == 0);
+  // The parts add up to the mean wall time.
+  double sum = 0;
+  for (const auto& [key, v] : t.items()) sum += v.get<double>();
+  CHECK(sum == Approx(883008).epsilon(1e-12));
+}
+
+TEST_CASE("results JSON carries the cost by cause, energy and carbon") {
+  const json j = sample_json();
   const json& cost = j.at("cost");
-  CHECK(cost.at("usd").get<double>() == Approx(72055.392795).epsilon(1e-9));
-  CHECK(cost.at("usd_per_million_tokens").get<double>() == Approx(0.0720553928).epsilon(1e-9));
-  CHECK(cost.at("energy_mwh").get<double>() == Approx(29.3986002604).epsilon(1e-9));
-  CHECK(cost.at("energy_usd").get<double>() == Approx(2351.88802083).epsilon(1e-9));
-  CHECK(cost.at("tco2e").get<double>() == Approx(11.7594401042).epsilon(1e-9));
+  CHECK(cost.at("pricing") == "on_demand");
+  CHECK(cost.at("usd").get<double>() == Approx(78489.6).epsilon(1e-12));   // 31,395.84 GPU-hours x $2.50
+  CHECK(cost.at("usd_per_million_tokens").get<double>() == Approx(0.0784896).epsilon(1e-12));
+  CHECK(cost.at("usd_per_gpu_hour").get<double>() == 2.5);
+  CHECK(cost.at("allocated_gpus") == 128);
+  CHECK(cost.at("gpu_hours").get<double>() == j.at("run").at("gpu_hours").get<double>());
+  const json& usd = cost.at("by_cause");
+  CHECK(usd.at("productive").get<double>() == Approx(72055.392795).epsilon(1e-9));
+  CHECK(usd.at("restart").get<double>() == Approx(800).epsilon(1e-12));      // 128 x $2.50 x 9000 s / 3600
+  CHECK(usd.at("checkpoint").get<double>() == Approx(18.869333333).epsilon(1e-9));
+  CHECK(usd.at("idle").get<double>() == Approx(1777.7777778).epsilon(1e-9));   // 20,000 s of repair wait
+  double total = 0;
+  for (const auto& [key, v] : usd.items()) total += v.get<double>();
+  CHECK(total == Approx(cost.at("usd").get<double>()).epsilon(1e-12));
+  CHECK(usd.size() == 5);
+  CHECK(cost.at("energy_mwh").get<double>() == Approx(32.0).epsilon(1e-12));   // 29.4 + 1.6 + 0.3 + 0.02 + 0.68
+  CHECK(cost.at("energy_mwh_by_cause").at("rework").get<double>() == 1.6);
+  CHECK(cost.at("energy_usd").get<double>() == Approx(2560).epsilon(1e-12));
+  CHECK(cost.at("tco2e").get<double>() == Approx(12.8).epsilon(1e-12));       // 32 MWh x 0.4 t/MWh
+  CHECK(cost.at("tco2e_by_cause").at("productive").get<double>() == 11.76);
+  CHECK(cost.at("embodied_tco2e").get<double>() == 0.5);
   CHECK(cost.at("avg_power_w_per_gpu").get<double>() == 600);
+  // Inputs echoed from the scenario; the intensity is the one the cost used.
   CHECK(cost.at("price_usd_per_gpu_hour").get<double>() == 2.5);
   CHECK(cost.at("pue").get<double>() == 1.2);
   CHECK(cost.at("electricity_usd_per_kwh").get<double>() == 0.08);
+  CHECK(cost.at("grid_region") == "custom");
   CHECK(cost.at("grid_gco2_per_kwh").get<double>() == 400);
 }
 
@@ -197,7 +249,10 @@ TEST_CASE("every key in the results JSON is documented in docs/results-format.md
         "memory.per_stage[].optimizer_gib", "memory.per_stage[].activations_gib",
         "memory.per_stage[].buffers_gib", "memory.per_stage[].peak_gib",
         "memory.per_stage[].capacity_gib", "memory.per_stage[].fits", "memory.fits", "memory.peak_gib",
-        "run.steps", "run.seconds", "run.days", "run.gpu_hours", "cost.usd", "cost.usd_per_million_tokens",
+        "run.steps", "run.seconds", "run.days", "run.gpu_hours", "run.days_p50", "run.days_p90", "run.ettr",
+        "run.interruptions", "run.interruptions_by_cause.gpu", "run.checkpoint_interval_s",
+        "cost.by_cause.productive", "cost.by_cause.rework", "cost.by_cause.restart", "cost.by_cause.checkpoint",
+        "cost.by_cause.idle", "cost.usd", "cost.usd_per_million_tokens",
         "cost.energy_mwh", "cost.energy_usd", "cost.tco2e", "cost.avg_power_w_per_gpu",
         "cost.price_usd_per_gpu_hour", "cost.pue", "cost.grid_gco2_per_kwh", "orrery.version"}) {
     INFO(required);

@@ -3,14 +3,15 @@
 #include <string>
 
 #include "reports/summary_table.hpp"
-#include "sample_results.hpp"
+#include "sample_run_report.hpp"
 
 using namespace orrery;
 
 namespace {
 
 std::string sample_summary() {
-  return render_summary(test::sample_scenario(), test::sample_step(), test::sample_run());
+  return render_summary(test::sample_scenario(), test::sample_step(), test::sample_run_simulation(),
+                        test::sample_run_cost());
 }
 
 bool contains(const std::string& text, const std::string& needle) {
@@ -77,21 +78,47 @@ TEST_CASE("summary memory: per-stage peak against capacity, and the verdict") {
   StepResult fitting = test::sample_step();
   fitting.memory[1].peak_gib = 79.5;
   fitting.fits = true;
-  const std::string f = render_summary(test::sample_scenario(), fitting, test::sample_run());
+  const std::string f =
+      render_summary(test::sample_scenario(), fitting, test::sample_run_simulation(), test::sample_run_cost());
   CHECK_FALSE(contains(f, "DOES NOT FIT"));
   CHECK_FALSE(contains(f, "WARNING"));
 }
 
-TEST_CASE("summary run estimate and cost") {
+TEST_CASE("summary run: days by percentile, ETTR, interruptions, checkpoints, time lost") {
   const std::string s = sample_summary();
   INFO(s);
-  CHECK(line_with(s, "steps").ends_with("238 k"));          // 1e12 / 4,194,304 = 238,419
-  CHECK(contains(s, "9.38 days"));                          // 810,623 s / 86,400
-  CHECK(line_with(s, "GPU-hours").ends_with("28.8 k"));     // 128 x 810,623 s / 3600
-  CHECK(contains(s, "$72.1 k at $2.50 per GPU-hour"));      // 2.5 x 28,822
-  CHECK(line_with(s, "per M tokens").ends_with("$0.0721")); // $72,055 / 1e6 M tokens
-  CHECK(contains(s, "29.4 MWh at PUE 1.20 (600 W per GPU)"));
-  CHECK(contains(s, "11.8 tCO2e at 400 gCO2/kWh"));         // 29,399 kWh x 400 g
+  CHECK(contains(s, "Run (5 trials, failure preset default)"));
+  CHECK(line_with(s, "steps").ends_with("238 k of 3.40 s"));             // 1e12 / 4,194,304 = 238,419
+  CHECK(line_with(s, "no failures").ends_with("9.38 days"));              // 810,623 s / 86,400
+  CHECK(contains(s, "10.1 days median, p10 9.88, p90 10.7 (mean 10.2)"));
+  CHECK(line_with(s, "ETTR").ends_with("91.8% (productive / wall-clock time)"));   // 810,623 / 883,008
+  // Most frequent cause first.
+  CHECK(line_with(s, "interruptions").ends_with("10.0 per run: gpu 6.00, host 2.40, software 1.60"));
+  // 3600 s = 1.00 h; 0.943 s stall; 94.3 GB (6,738,415,616 x 14 bytes).
+  CHECK(line_with(s, "checkpoints").ends_with("every 1.00 h (fixed), 0.943 s stall, 94.3 GB"));
+  // rework 883,008 - 810,623 - 212 - 9,000 - 20,000 = 43,173 s = 12.0 h.
+  CHECK(line_with(s, "time lost")
+            .ends_with("rework 12.0 h, restarts 2.50 h, checkpoints 3.54 min, repair waits 5.56 h, maintenance 0 s"));
+}
+
+TEST_CASE("summary cost: total, by cause, per token, energy and carbon") {
+  const std::string s = sample_summary();
+  INFO(s);
+  CHECK(line_with(s, "GPU-hours").ends_with("31.4 k (128 GPUs allocated)"));   // 128 x 883,008 s / 3600
+  CHECK(contains(s, "$78.5 k on_demand at $2.50 per GPU-hour"));
+  CHECK(line_with(s, "by cause")
+            .ends_with("productive $72.1 k, rework $3.84 k, restarts $800, checkpoints $18.9, idle $1.78 k"));
+  CHECK(line_with(s, "per M tokens").ends_with("$0.0785"));   // $78,492 / 1e6 M tokens
+  CHECK(contains(s, "32.0 MWh at PUE 1.20 (600 W per GPU while stepping)"));
+  CHECK(contains(s, "12.8 tCO2e at 400 gCO2/kWh, plus 0.500 t embodied"));
+}
+
+TEST_CASE("summary without training tokens says the run was not simulated") {
+  const std::string s =
+      render_summary(test::sample_scenario(), test::sample_step(), RunSimulation{}, RunCost{});
+  INFO(s);
+  CHECK(line_with(s, "not simulated").ends_with("training.total_tokens is 0"));
+  CHECK_FALSE(contains(s, "ETTR"));
 }
 
 TEST_CASE("summary is plain deterministic text") {
@@ -104,7 +131,7 @@ TEST_CASE("summary is plain deterministic text") {
 TEST_CASE("summary of an empty step does not divide by zero") {
   // A zero step time (e.g. a plan that was never simulated) gives 0.0% shares
   // and empty bars rather than nan or inf.
-  const std::string s = render_summary(test::sample_scenario(), StepResult{}, RunEstimate{});
+  const std::string s = render_summary(test::sample_scenario(), StepResult{}, RunSimulation{}, RunCost{});
   INFO(s);
   CHECK_FALSE(contains(s, "nan"));
   CHECK_FALSE(contains(s, "inf"));

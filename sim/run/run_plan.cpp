@@ -1,0 +1,105 @@
+#include "sim/run/run_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "sim/run/checkpoint_model.hpp"
+#include "sim/run/cluster_shape.hpp"
+
+namespace orrery {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+double RunPlan::checkpoint_stall_s() const {
+  if (!async_checkpoint) return checkpoint_write_s;
+  const double backlog = std::isfinite(interval_s) ? std::max(0.0, checkpoint_write_s - interval_s) : 0.0;
+  return checkpoint_copy_s + backlog;
+}
+
+double RunPlan::job_failure_rate_per_s() const {
+  double rate = 0;
+  for (const JobFailureCause& c : causes) rate += c.rate_per_s;
+  return rate;
+}
+
+double RunPlan::job_mtbf_s() const {
+  const double rate = job_failure_rate_per_s();
+  return rate > 0 ? 1.0 / rate : kInf;
+}
+
+int RunPlan::checkpoints_in(double work) const {
+  if (!(work > 0) || !std::isfinite(interval_s)) return 0;
+  // Boundaries at interval, 2 x interval, ... strictly before the end. The
+  // interval is whole steps, so the ratio is close to an integer when the
+  // work is; the tolerance keeps a last boundary that lands on the end out.
+  const double segments = std::ceil(work / interval_s * (1 - 1e-12));
+  return std::max(0, static_cast<int>(segments) - 1);
+}
+
+double harmonic_number(int n) {
+  double h = 0;
+  for (int i = n; i >= 1; --i) h += 1.0 / i;
+  return h;
+}
+
+double whole_steps_interval(double wanted_s, double step_time_s) {
+  if (!std::isfinite(wanted_s) || !(step_time_s > 0)) return kInf;
+  return std::max(1.0, std::round(wanted_s / step_time_s)) * step_time_s;
+}
+
+double rule_interval_s(const RunPlan& plan, const std::string& rule) {
+  const double stall = plan.async_checkpoint ? plan.checkpoint_copy_s : plan.checkpoint_write_s;
+  const double mtbf = plan.job_mtbf_s();
+  double tau = rule == "young" ? young_interval_s(stall, mtbf) : daly_interval_s(stall, mtbf);
+  // Async: a shorter interval only queues writes behind each other.
+  if (plan.async_checkpoint) tau = std::max(tau, plan.checkpoint_write_s);
+  // Never more than the run itself: one segment, no checkpoint.
+  if (tau >= plan.work_s()) return kInf;
+  return whole_steps_interval(tau, plan.step_time_s);
+}
+
+RunPlan plan_run(const Scenario& s, const StepResult& step) {
+  RunPlan p;
+  const double tokens_per_step = static_cast<double>(s.training.global_batch) * s.training.seq_len;
+  p.steps = tokens_per_step > 0 ? s.training.total_tokens / tokens_per_step : 0;
+  const int nodes = s.cluster.nodes;
+  p.step_time_s = step.time_s * (1 + s.stragglers.jitter_fraction * harmonic_number(nodes));
+
+  const ClusterShape job = cluster_shape(s.cluster, nodes);
+  const CheckpointSpec& k = s.checkpoint;
+  p.checkpoint_bytes = checkpoint_bytes(s);
+  p.checkpoint_write_s = p.checkpoint_bytes / (k.write_gb_per_s * 1e9);
+  p.checkpoint_load_s = p.checkpoint_bytes / (k.read_gb_per_s * 1e9);
+  p.checkpoint_copy_s = p.checkpoint_bytes / (job.gpus * k.host_copy_gb_per_s * 1e9);
+  p.async_checkpoint = k.mode == "async";
+
+  const RecoverySpec& r = s.recovery;
+  p.detection_s = r.detection_s;
+  p.restart_s = r.restart_s;
+  p.repair_s = r.repair_hours * 3600;
+  p.spare_nodes = r.spare_nodes;
+  p.maintenance_interval_s = r.maintenance_interval_hours * 3600;
+  p.maintenance_duration_s = r.maintenance_duration_hours * 3600;
+
+  p.causes = job_failure_causes(s, job);
+  p.weibull = s.failures.distribution == "weibull";
+  p.weibull_shape = s.failures.weibull_shape;
+  p.trials = s.failures.trials;
+  p.seed = s.failures.seed;
+
+  if (k.interval == "fixed") {
+    p.interval_rule = "fixed";
+    p.interval_s = k.interval_s >= p.work_s() ? kInf : whole_steps_interval(k.interval_s, p.step_time_s);
+  } else {
+    p.interval_rule = k.interval == "young" ? "young" : "daly";   // auto and search start from daly
+    p.interval_s = rule_interval_s(p, p.interval_rule);
+  }
+  return p;
+}
+
+}  // namespace orrery

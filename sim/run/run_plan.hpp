@@ -1,0 +1,70 @@
+#pragma once
+// RunPlan: the whole-run simulation's inputs as plain numbers, resolved from
+// the scenario and the simulated step (tests build one by hand).
+//
+// Checkpoint stall per checkpoint (the job stops computing for it):
+//   sync:  write = bytes / storage write bandwidth
+//   async: copy = bytes / (GPUs x host copy bandwidth), every GPU copying its
+//          share; the write then runs in the background for `write` seconds
+//          and the checkpoint counts only once written. When the interval is
+//          shorter than the write, each checkpoint also waits for the previous
+//          write: stall = copy + (write - interval).
+// Interval rules (delta = the stall, M = the job's MTBF): young and daly as in
+// checkpoint_model.hpp; auto = daly; async rules never go below the write
+// time; search: see simulate_run. The interval is rounded to whole steps
+// (at least one). No failures (M infinite): one segment, no checkpoint.
+// Stragglers: step time x (1 + jitter_fraction x H(nodes)), H the harmonic
+// number: the expected maximum of `nodes` exponential delays (docs/run-model.md).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/run/failure_model.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/step/step_result.hpp"
+
+namespace orrery {
+
+struct RunPlan {
+  double steps = 0;                    // to reach the training tokens (fractional)
+  double step_time_s = 0;              // stragglers included
+  double checkpoint_bytes = 0;
+  double checkpoint_write_s = 0;       // bytes / write bandwidth
+  double checkpoint_copy_s = 0;        // async: bytes / (GPUs x host copy bandwidth)
+  bool async_checkpoint = false;
+  double checkpoint_load_s = 0;        // bytes / read bandwidth
+  double interval_s = 0;               // compute between checkpoints: whole steps; infinity: none
+  std::string interval_rule;           // "fixed", "young", "daly", "searched"
+  double detection_s = 0, restart_s = 0, repair_s = 0;
+  int spare_nodes = 0;
+  double maintenance_interval_s = 0;   // 0: none
+  double maintenance_duration_s = 0;
+  std::vector<JobFailureCause> causes; // the nine, then preemption
+  bool weibull = false;
+  double weibull_shape = 1;
+  int trials = 1;
+  std::uint64_t seed = 1;
+
+  double work_s() const { return steps * step_time_s; }
+  // The stall of one checkpoint (see above).
+  double checkpoint_stall_s() const;
+  double job_failure_rate_per_s() const;
+  double job_mtbf_s() const;           // infinity without failures
+  // Checkpoints written in `work` seconds of compute starting from a
+  // checkpoint (none at the very end).
+  int checkpoints_in(double work) const;
+};
+
+// Steps x step time with stragglers, failure causes, checkpoint times and
+// the interval from the scenario's rule ("search" resolves to daly here;
+// simulate_run searches).
+RunPlan plan_run(const Scenario& s, const StepResult& step);
+
+// Rounds a wanted interval to whole steps (at least one); infinity stays.
+double whole_steps_interval(double wanted_s, double step_time_s);
+// The interval a rule gives ("young", "daly"), async-floored and rounded.
+double rule_interval_s(const RunPlan& plan, const std::string& rule);
+
+double harmonic_number(int n);
+
+}  // namespace orrery

@@ -1,0 +1,106 @@
+// Whole runs against published figures (issue 5): predicted vs published,
+// each printed, checked within 10%. No constant is fitted to these figures.
+//
+// - Megatron-LM SC'21 time-to-train (megatron-sc21-table1.json
+//   time_to_train_checks): GPT-3 175B on 1024 A100 for 300B tokens in about
+//   34 days, and the 1T model on 3072 A100 for 450B tokens in about 84 days,
+//   both failure-free estimates (8 x tokens x parameters / (GPUs x TFLOP/s)).
+//   Predicted: steps x simulated step time (failures off).
+// - BLOOM 176B (bloom-176b.json whole_run): 1,082,990 GPU-hours in 118 days;
+//   433,196 kWh of GPU energy (which is exactly GPU-hours x the A100's 400 W
+//   TDP). Predicted: the run simulation with the default failure preset, and
+//   the GPUs' own energy (cost.accelerator_mwh, no PUE).
+//
+// Issue 5's target is 10% for every check. Two are not met yet (GPT-3 175B
+// at -10.2%, BLOOM at -19% to -39%; reasons in docs/run-model.md). Their test
+// case guards today's accuracy so that it cannot silently get worse; it is
+// NOT the target, and the issue stays open until it is met.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sim/cost/run_cost.hpp"
+#include "sim/run/run_simulation.hpp"
+#include "sim/scenario/scenario_loader.hpp"
+#include "sim/step/simulate_step.hpp"
+
+using namespace orrery;
+
+namespace {
+
+nlohmann::json data(const std::string& file) {
+  std::ifstream in(std::string(ORRERY_SOURCE_DIR) + "/tests/validation/data/" + file);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+struct Whole {
+  Scenario scenario;
+  StepResult step;
+  RunSimulation run;
+  RunCost cost;
+};
+
+Whole simulate(const std::string& name) {
+  const Catalog catalog = Catalog::builtin();
+  Whole w;
+  w.scenario = load_scenario_file(std::string(ORRERY_SOURCE_DIR) + "/scenarios/validation/" + name, catalog);
+  w.step = simulate_step(w.scenario);
+  REQUIRE(w.step.fits);
+  w.run = simulate_run(w.scenario, w.step);
+  w.cost = estimate_cost(w.scenario, w.step, w.run);
+  return w;
+}
+
+double report(const char* what, double published, double predicted) {
+  const double error = predicted / published - 1;
+  std::printf("  %-36s %12.4g %12.4g %+7.1f%%\n", what, published, predicted, 100 * error);
+  return error;
+}
+
+// Megatron's time-to-train row `index` against a failure-free scenario.
+double megatron_days_error(int index, const std::string& scenario) {
+  const auto row = data("megatron-sc21-table1.json").at("time_to_train_checks").at(index);
+  const Whole w = simulate(scenario);
+  REQUIRE(w.scenario.training.total_tokens == row.at("tokens").get<double>());
+  REQUIRE(w.scenario.cluster.gpus() == row.at("gpus").get<int>());
+  REQUIRE(w.run.interruptions == 0);
+  const std::string label = row.at("model").get<std::string>() + " days";
+  return report(label.c_str(), row.at("days").get<double>(), w.run.days_mean);
+}
+
+}  // namespace
+
+TEST_CASE("Megatron SC'21 time to train: the 1T model on 3072 A100 within 10%") {
+  std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
+  CHECK(std::abs(megatron_days_error(1, "megatron-sc21-time-to-train-1t.json")) < 0.10);
+}
+
+TEST_CASE("Known gaps (target 10% not met): GPT-3 175B time to train and BLOOM's whole run") {
+  std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
+  // Today: -10.2%.
+  CHECK(std::abs(megatron_days_error(0, "megatron-sc21-time-to-train-gpt3-175b.json")) < 0.12);
+
+  const auto bloom = data("bloom-176b.json");
+  const auto& published = bloom.at("whole_run");
+  const Whole w = simulate("bloom-176b.json");
+  const double job_gpus = w.scenario.cluster.gpus();
+  // The published GPU-hours count the 384 GPUs of the job (48 nodes); ours
+  // also count the 4 hot spare nodes, so the job's share is compared.
+  const double measured_step_s = bloom.at("measured").at("seconds_per_iteration").get<double>();
+  const double step_error = report("BLOOM seconds per step", measured_step_s, w.step.time_s);
+  const double days_error = report("BLOOM days (mean of trials)", published.at("days").get<double>(), w.run.days_mean);
+  const double hours_error = report("BLOOM GPU-hours (job GPUs)", published.at("gpu_hours").get<double>(),
+                                    job_gpus * w.run.days_mean * 24);
+  const double energy_error = report("BLOOM GPU energy, kWh (job GPUs)", published.at("gpu_energy_kwh").get<double>(),
+                                     w.cost.accelerator_mwh * 1000 * job_gpus / w.cost.allocated_gpus);
+  // Today: -19%, -27%, -26%, -39% (ZeRO-1 and DeepSpeed overheads, the
+  // batch-size ramp and BLOOM's real stop rate are not modelled yet).
+  CHECK(std::abs(step_error) < 0.22);
+  CHECK(std::abs(days_error) < 0.30);
+  CHECK(std::abs(hours_error) < 0.30);
+  CHECK(std::abs(energy_error) < 0.42);
+}
