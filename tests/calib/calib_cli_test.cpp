@@ -7,31 +7,16 @@
 #include <string>
 #include <sys/wait.h>
 
+#include "../cli/run_orrery.hpp"
 #include "../scenario/scenario_test_support.hpp"
 #include "calib/profile_json.hpp"
 #include "synthetic_profile.hpp"
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;   // stdout and stderr together
-};
-
-Result run_orrery(const std::string& args) {
-  const std::string cmd = std::string(ORRERY_BINARY_DIR) + "/orrery " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-bool contains(const std::string& text, const std::string& what) { return text.find(what) != std::string::npos; }
+using orrery::test::contains;
+using orrery::test::run_orrery;
+using Result = orrery::test::CommandResult;
 
 }  // namespace
 

@@ -8,41 +8,17 @@
 
 #include <catch2/catch.hpp>
 
+#include "run_orrery.hpp"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;   // stdout and stderr together
-};
+using orrery::test::slurp;
+using Result = orrery::test::CommandResult;
 
-Result orrery(const std::string& args) {
-  const std::string cmd = std::string(ORRERY_BINARY_DIR) + "/orrery " + args + " 2>&1";
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("orrery-cli-test-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
+using orrery::test::run_orrery;
+fs::path temp_dir(const std::string& name) { return orrery::test::fresh_temp_dir("cli-" + name); }
 
 const std::string kScenarios = std::string(ORRERY_SOURCE_DIR) + "/scenarios";
 
@@ -51,8 +27,8 @@ const std::string kScenarios = std::string(ORRERY_SOURCE_DIR) + "/scenarios";
 TEST_CASE("orrery run twice gives byte-identical JSON") {
   const fs::path d = temp_dir("determinism");
   const std::string file = kScenarios + "/examples/llama3-8b-64-h100.json";
-  Result a = orrery("run " + file + " -q --json " + (d / "a.json").string());
-  Result b = orrery("run " + file + " -q --json " + (d / "b.json").string());
+  Result a = run_orrery("run " + file + " -q --json " + (d / "a.json").string());
+  Result b = run_orrery("run " + file + " -q --json " + (d / "b.json").string());
   REQUIRE(a.code == 0);
   REQUIRE(b.code == 0);
   const std::string ja = slurp(d / "a.json");
@@ -63,7 +39,7 @@ TEST_CASE("orrery run twice gives byte-identical JSON") {
 
 TEST_CASE("orrery run writes a Chrome trace with one track per rank and stream") {
   const fs::path d = temp_dir("trace");
-  Result r = orrery("run " + kScenarios + "/examples/llama3-8b-64-h100.json -q --trace " + (d / "t.json").string() +
+  Result r = run_orrery("run " + kScenarios + "/examples/llama3-8b-64-h100.json -q --trace " + (d / "t.json").string() +
                     " --trace-ranks 0");
   REQUIRE(r.code == 0);
   const std::string t = slurp(d / "t.json");
@@ -77,20 +53,20 @@ TEST_CASE("Bad input exits with code 2 and names the problem; no output file is 
   {
     std::ofstream(d / "bad.json") << R"({"name": "x", "model": "llama3-70b", "paralelism": {}})";
   }
-  Result r = orrery("run " + (d / "bad.json").string() + " --json " + (d / "out.json").string());
+  Result r = run_orrery("run " + (d / "bad.json").string() + " --json " + (d / "out.json").string());
   CHECK(r.code == 2);
   CHECK(r.out.find("paralelism") != std::string::npos);
   CHECK(r.out.find("parallelism") != std::string::npos);   // did you mean
   CHECK_FALSE(fs::exists(d / "out.json"));
 
-  Result missing = orrery("run " + (d / "nope.json").string());
+  Result missing = run_orrery("run " + (d / "nope.json").string());
   CHECK(missing.code == 2);
 
   { std::ofstream(d / "broken.json") << "{\"name\": "; }
-  Result broken = orrery("validate " + (d / "broken.json").string());
+  Result broken = run_orrery("validate " + (d / "broken.json").string());
   CHECK(broken.code == 2);
 
-  Result bad_flag = orrery("run --no-such-flag");
+  Result bad_flag = run_orrery("run --no-such-flag");
   CHECK(bad_flag.code == 2);
 }
 
@@ -102,7 +78,7 @@ TEST_CASE("A plan that does not fit is refused with the numbers") {
       "training": {"seq_len": 4096, "global_batch": 8, "total_tokens": 1e9},
       "parallelism": {"tp": 8, "pp": 1, "micro_batch": 1}})";
   }
-  Result r = orrery("run " + (d / "big.json").string());
+  Result r = run_orrery("run " + (d / "big.json").string());
   CHECK(r.code == 2);
   CHECK(r.out.find("does not fit") != std::string::npos);
   CHECK(r.out.find("GiB") != std::string::npos);
@@ -115,21 +91,21 @@ TEST_CASE("Every shipped scenario validates") {
       files += ' ';   // two appends: GCC 12 warns falsely (-Wrestrict) on " " + string
       files += e.path().string();
     }
-  Result r = orrery("validate" + files);
+  Result r = run_orrery("validate" + files);
   INFO(r.out);
   CHECK(r.code == 0);
 }
 
 TEST_CASE("list, show, version and help answer") {
-  Result l = orrery("list models");
+  Result l = run_orrery("list models");
   CHECK(l.code == 0);
   CHECK(l.out.find("llama3-405b") != std::string::npos);
-  Result s = orrery("show model llama3-70b");
+  Result s = run_orrery("show model llama3-70b");
   CHECK(s.code == 0);
   CHECK(s.out.find("80") != std::string::npos);
-  Result unknown = orrery("show model llama3-7b");
+  Result unknown = run_orrery("show model llama3-7b");
   CHECK(unknown.code == 2);
   CHECK(unknown.out.find("llama3-8b") != std::string::npos);
-  CHECK(orrery("--version").out.find("orrery 0.1.0") != std::string::npos);
-  CHECK(orrery("help").code == 0);
+  CHECK(run_orrery("--version").out.find("orrery 0.1.0") != std::string::npos);
+  CHECK(run_orrery("help").code == 0);
 }

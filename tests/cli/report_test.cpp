@@ -14,44 +14,18 @@
 #include <nlohmann/json.hpp>
 
 #include "../reports/json_lookup.hpp"
+#include "run_orrery.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code = -1;
-  std::string out;   // stdout, and stderr too unless split
-};
+using orrery::test::contains;
+using orrery::test::run_orrery;
+using orrery::test::slurp;
+using Result = orrery::test::CommandResult;
 
-Result run_orrery(const std::string& args, bool with_stderr = true) {
-  const std::string cmd = std::string(ORRERY_BINARY_DIR) + "/orrery " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  Result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path temp_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("orrery-report-test-" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+fs::path temp_dir(const std::string& name) { return orrery::test::fresh_temp_dir("report-" + name); }
 
 const std::string kExample = std::string(ORRERY_SOURCE_DIR) + "/scenarios/examples/llama3-8b-64-h100.json";
 
