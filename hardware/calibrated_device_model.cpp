@@ -30,17 +30,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double log2_of(std::int64_t v) { return std::log2(static_cast<double>(v)); }
 
-// The same rules DeviceModel applies to a kernel's work, with the same words.
-void check_work(const KernelWork& w) {
-  if (!(std::isfinite(w.flops) && w.flops >= 0))
-    fail(fmt::format("kernel flops must be finite and >= 0 (got {})", w.flops));
-  if (!(std::isfinite(w.bytes) && w.bytes >= 0))
-    fail(fmt::format("kernel bytes must be finite and >= 0 (got {})", w.bytes));
-  if (w.m < 0 || w.n < 0 || w.k < 0)
-    fail(fmt::format("kernel shape must be >= 0 (got m={} n={} k={})", w.m, w.n, w.k));
-  if (w.batch < 1) fail(fmt::format("kernel batch must be >= 1 (got {})", w.batch));
-}
-
 std::vector<double> sorted_unique(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
@@ -342,7 +331,7 @@ std::optional<CalibratedDeviceModel::Estimate> CalibratedDeviceModel::attention_
 }
 
 CalibratedDeviceModel::Estimate CalibratedDeviceModel::estimate(const KernelWork& w, Precision p) const {
-  check_work(w);
+  validate_kernel_work(w, "CalibratedDeviceModel");
   std::optional<Estimate> e;
   switch (w.kind) {
     case KernelKind::gemm: e = gemm_estimate(w, p); break;

@@ -42,18 +42,19 @@ double tiles_along(std::int64_t extent) { return std::ceil(static_cast<double>(e
   throw std::invalid_argument("DeviceModel: " + what);
 }
 
-// On the hot path: messages are only formatted on failure.
-void check_work(const KernelWork& w) {
-  if (!(std::isfinite(w.flops) && w.flops >= 0))
-    fail(fmt::format("kernel flops must be finite and >= 0 (got {})", w.flops));
-  if (!(std::isfinite(w.bytes) && w.bytes >= 0))
-    fail(fmt::format("kernel bytes must be finite and >= 0 (got {})", w.bytes));
-  if (w.m < 0 || w.n < 0 || w.k < 0)
-    fail(fmt::format("kernel shape must be >= 0 (got m={} n={} k={})", w.m, w.n, w.k));
-  if (w.batch < 1) fail(fmt::format("kernel batch must be >= 1 (got {})", w.batch));
-}
-
 }  // namespace
+
+// On the hot path: messages are only formatted on failure.
+void validate_kernel_work(const KernelWork& w, const char* who) {
+  auto bad = [who](const std::string& what) { throw std::invalid_argument(std::string(who) + ": " + what); };
+  if (!(std::isfinite(w.flops) && w.flops >= 0))
+    bad(fmt::format("kernel flops must be finite and >= 0 (got {})", w.flops));
+  if (!(std::isfinite(w.bytes) && w.bytes >= 0))
+    bad(fmt::format("kernel bytes must be finite and >= 0 (got {})", w.bytes));
+  if (w.m < 0 || w.n < 0 || w.k < 0)
+    bad(fmt::format("kernel shape must be >= 0 (got m={} n={} k={})", w.m, w.n, w.k));
+  if (w.batch < 1) bad(fmt::format("kernel batch must be >= 1 (got {})", w.batch));
+}
 
 DeviceModel::DeviceModel(AcceleratorSpec acc, DeviceEfficiency eff)
     : acc_(std::move(acc)), eff_(eff) {
@@ -107,7 +108,7 @@ double DeviceModel::peak_flops_per_s(Precision p) const {
 }
 
 double DeviceModel::gemm_efficiency(const KernelWork& w) const {
-  check_work(w);
+  validate_kernel_work(w, "DeviceModel");
   const double batch = static_cast<double>(w.batch);
   switch (w.kind) {
     case KernelKind::memory_bound: return 1.0;
@@ -125,7 +126,7 @@ double DeviceModel::gemm_efficiency(const KernelWork& w) const {
 }
 
 double DeviceModel::seconds(const KernelWork& w, Precision p) const {
-  check_work(w);
+  validate_kernel_work(w, "DeviceModel");
   const double memory_s = w.bytes / (acc_.hbm_bandwidth_gb_per_s * 1e9 * eff_.memory);
   double busy_s = memory_s;
   if (w.kind != KernelKind::memory_bound && w.flops > 0) {

@@ -31,6 +31,10 @@ struct KernelWork {
   std::int64_t m = 0, n = 0, k = 0, batch = 1;
 };
 
+// Throws std::invalid_argument ("<who>: ...") unless the work is finite,
+// non-negative and has batch >= 1. Every KernelTimer checks its input with it.
+void validate_kernel_work(const KernelWork& w, const char* who);
+
 class KernelTimer {
 public:
   virtual ~KernelTimer() = default;
