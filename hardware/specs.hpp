@@ -55,6 +55,7 @@ struct NodeSpec {
   std::string nic_link;          // catalog link: one NIC's port into the fabric
   int nics_per_node = 8;
   double host_power_w = 0;       // CPUs, memory, fans, NICs: everything but the accelerators
+  bool nvls = false;             // the scale-up switch reduces in-network (NVLink SHARP, NVSwitch gen3+)
   std::string source;
 };
 

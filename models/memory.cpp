@@ -30,32 +30,37 @@ namespace orrery {
 // 8 bytes per token, 1/h of the norm input). The dropout masks are kept
 // whatever the model (ModelSpec has no dropout rate; Llama trains without
 // dropout and would save the 2 sbh). Full recompute keeps the layer input.
-double activation_bytes_per_layer(const ModelSpec& m, const LayerShape& s, Recompute recompute) {
+double activation_bytes_per_layer(const ModelSpec& m, const LayerShape& s, Recompute recompute,
+                                  bool sequence_parallel) {
   const RankDims r = rank_dims(m, s);
   const double T = r.tokens;
-  if (recompute == Recompute::full) return r.e * T * r.h;
+  // The tensors "not split" by tp above; sequence parallelism splits them.
+  const double seq_split = sequence_parallel ? s.tp : 1;
+  if (recompute == Recompute::full) return r.e * T * r.h / seq_split;
 
   const double q_width = r.heads * r.d;
   const double kv_width = r.kv_heads * r.d;
   const double scores = r.b * r.heads * r.s * r.s;
 
-  double attention = r.e * T * r.h                 // ln_attn input
-                     + r.e * T * r.h               // qkv input
+  double attention = (r.e * T * r.h                // ln_attn input
+                      + r.e * T * r.h              // qkv input
+                      + T * r.h) / seq_split       // residual dropout mask
                      + r.e * T * (q_width + 2 * kv_width)  // Q, K, V
-                     + r.e * T * q_width           // out-proj input
-                     + T * r.h;                    // residual dropout mask
-  if (s.flash_attention) {
+                     + r.e * T * q_width;          // out-proj input
+  if (recompute == Recompute::selective) {
+    // the attention core's own tensors are rebuilt in the backward
+  } else if (s.flash_attention) {
     attention += 4 * r.b * r.heads * r.s;
   } else {
     attention += scores * (2 * r.e + 1);
   }
 
   const double act_input = (r.swiglu ? 2 : 1) * r.ffn;
-  const double mlp = r.e * T * r.h                 // ln_mlp input
-                     + r.e * T * r.h               // fc1 input
+  const double mlp = (r.e * T * r.h                // ln_mlp input
+                      + r.e * T * r.h              // fc1 input
+                      + T * r.h) / seq_split       // residual dropout mask
                      + r.e * T * act_input         // activation input
-                     + r.e * T * r.ffn             // fc2 input
-                     + T * r.h;                    // residual dropout mask
+                     + r.e * T * r.ffn;            // fc2 input
   return attention + mlp;
 }
 

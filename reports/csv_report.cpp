@@ -51,22 +51,6 @@ std::string unit_of_name(std::string_view name) {
   return {};
 }
 
-// RFC 4180 quoting; a text value that a spreadsheet would run as a formula
-// (= + - @ first) gets a leading apostrophe (OWASP's CSV-injection advice).
-std::string csv_field(const std::string& s, bool text) {
-  std::string v;
-  if (text && !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos) v += '\'';
-  v += s;
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string q = "\"";
-  for (const char c : v) {
-    if (c == '"') q += '"';
-    q += c;
-  }
-  q += '"';
-  return q;
-}
-
 void rows(const nlohmann::json& j, const std::string& key, std::string& out) {
   // Keys are built with appends: GCC 12 warns falsely (-Wrestrict) on "." + string.
   if (j.is_object()) {
@@ -99,6 +83,22 @@ void rows(const nlohmann::json& j, const std::string& key, std::string& out) {
 }
 
 }  // namespace
+
+// RFC 4180 quoting; a text value that a spreadsheet would run as a formula
+// (= + - @ first) gets a leading apostrophe (OWASP's CSV-injection advice).
+std::string csv_field(const std::string& s, bool text) {
+  std::string v;
+  if (text && !s.empty() && std::string_view("=+-@\t\r").find(s.front()) != std::string_view::npos) v += '\'';
+  v += s;
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string q = "\"";
+  for (const char c : v) {
+    if (c == '"') q += '"';
+    q += c;
+  }
+  q += '"';
+  return q;
+}
 
 std::string unit_of_key(const std::string& key) {
   // The names along the key, array indices dropped:

@@ -17,4 +17,8 @@ std::string render_csv_report(const nlohmann::json& results);
 // flags.
 std::string unit_of_key(const std::string& key);
 
+// One CSV field, RFC 4180 quoted when needed; a text value that a spreadsheet
+// would run as a formula (= + - @ first) gets a leading apostrophe.
+std::string csv_field(const std::string& s, bool text);
+
 }  // namespace orrery

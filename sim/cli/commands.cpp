@@ -189,6 +189,13 @@ int show(const std::string& what, const std::string& name, const std::vector<std
                          m.tied_embeddings ? "tied" : "untied", m.linear_bias ? "yes" : "no");
       out += fmt::format("  parameters {:.3f} B (published {:.1f} B): embedding {:.3f} B, per layer {:.4f} B, output {:.3f} B\n",
                          pc.total / 1e9, m.published_params_billion, pc.embedding / 1e9, pc.per_layer / 1e9, pc.output / 1e9);
+      if (m.moe())
+        out += fmt::format("  experts {} (top {}, {} shared, width {}), first {} layers dense: {:.3f} B active per token\n",
+                           m.experts, m.experts_per_token, m.shared_experts, m.expert_ffn(), m.dense_layers,
+                           pc.active / 1e9);
+      if (m.mla())
+        out += fmt::format("  mla attention: q latent {}, kv latent {}, qk head {} + {} rope, v head {}\n", m.q_lora_rank,
+                           m.kv_lora_rank, m.qk_nope_head_dim, m.qk_rope_head_dim, m.v_head_dim);
       for (int seq : {2048, m.max_seq_len}) {
         out += fmt::format("  training FLOPs per token at seq {}: {:.4g} (6N = {:.4g})\n", seq,
                            model_flops_per_token(m, seq), 6 * pc.total);

@@ -6,6 +6,7 @@
 
 #include "reports/run_report.hpp"
 #include "sim/step/simulate_step.hpp"
+#include "sim/collectives/collective_params.hpp"
 
 namespace orrery::cli {
 
@@ -38,6 +39,32 @@ struct ReportArgs {
   std::string format;              // "html", "md", "csv" or "json"; empty: from out's extension
 };
 int report(const ReportArgs& args, const std::vector<std::string>& catalogs);
+
+// `orrery compare [SCENARIO...] [--plan P]... [--json F] [--csv F]` (compare_command.cpp):
+// two or more plans (parallelism overrides, "tp=8,pp=4") of one scenario (the
+// built-in default when none is named), or two or more scenario files.
+struct CompareArgs {
+  std::vector<std::string> scenarios;
+  std::vector<std::string> plans;
+  std::string json_out;            // "-" for stdout
+  std::string csv_out;             // "-" for stdout
+};
+int compare(const CompareArgs& args, const std::vector<std::string>& catalogs);
+
+// `orrery collective --node N --nodes K --op OP --sizes 1K..8G` (collective_command.cpp):
+// one collective over every GPU of K catalog nodes at doubling sizes, like nccl-tests.
+struct CollectiveArgs {
+  std::string node = "dgx-h100";   // catalog node type
+  int nodes = 1;
+  std::string op = "all_reduce";
+  std::string sizes = "1K..1G";    // FROM..TO, binary units
+  std::string algorithm = "automatic";
+  double step_overhead_us = CollectiveParams{}.step_overhead_s * 1e6;
+  bool json = false;
+};
+int collective(const CollectiveArgs& args, const std::vector<std::string>& catalogs);
+// "1K..8G" -> 1024, 2048, ..., 8 GiB; InputError (--sizes) when malformed.
+std::vector<double> parse_size_range(const std::string& spec);
 
 // The scenario simulated end to end, as `orrery run` and `orrery report` show
 // it: one step of every rank, the whole run, its cost. A plan that does not

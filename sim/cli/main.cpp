@@ -61,6 +61,34 @@ int dispatch(int argc, char** argv) {
   report->add_option("--format", report_args.format, "html, md, csv or json (default: from the output file's extension)")
       ->check(CLI::IsMember({"html", "md", "csv", "json"}));
 
+  orrery::cli::CompareArgs compare_args;
+  auto* compare = app.add_subcommand("compare", "Simulate several parallelism plans (or scenarios) and compare them side by side");
+  compare->add_option("scenarios", compare_args.scenarios,
+                      "Scenario file for --plan (default: the built-in default scenario), or two or more scenario files");
+  compare->add_option("--plan", compare_args.plans,
+                      "Parallelism overrides, e.g. \"tp=8,pp=4,micro_batch=2\" (repeatable; without dp, dp = GPUs / (tp x pp))")
+      ->allow_extra_args(false);
+  compare->add_option("--json", compare_args.json_out, "Write the comparison as JSON to FILE ('-' for stdout)");
+  compare->add_option("--csv", compare_args.csv_out, "Write the comparison as CSV to FILE ('-' for stdout)");
+
+  orrery::cli::CollectiveArgs collective_args;
+  auto* collective = app.add_subcommand("collective", "Time one collective over a cluster at doubling sizes (like nccl-tests)");
+  collective->add_option("--node", collective_args.node, "Catalog node type (see 'orrery list nodes')")
+      ->capture_default_str();
+  collective->add_option("--nodes", collective_args.nodes, "Number of nodes; the group is every GPU")
+      ->capture_default_str();
+  collective->add_option("--op", collective_args.op, "all_reduce, reduce_scatter, all_gather, all_to_all or send_recv")
+      ->capture_default_str();
+  collective->add_option("--sizes", collective_args.sizes, "FROM..TO in bytes, K/M/G/T = x1024 (sizes double)")
+      ->capture_default_str();
+  collective->add_option("--algorithm", collective_args.algorithm,
+                         "automatic, ring, hierarchical, tree, nvls (all_reduce), direct or pairwise (all_to_all)")
+      ->capture_default_str();
+  collective->add_option("--step-overhead-us", collective_args.step_overhead_us,
+                         "Protocol and launch cost per algorithm step")
+      ->capture_default_str();
+  collective->add_flag("--json", collective_args.json, "Print JSON instead of the table");
+
   auto* help = app.add_subcommand("help", "Print this help");
 
   try {
@@ -77,6 +105,8 @@ int dispatch(int argc, char** argv) {
   if (*docs) return orrery::cli::docs(docs_what);
   if (*calib) return orrery::cli::calib(calib_args, catalogs);
   if (*report) return orrery::cli::report(report_args, catalogs);
+  if (*collective) return orrery::cli::collective(collective_args, catalogs);
+  if (*compare) return orrery::cli::compare(compare_args, catalogs);
   if (*help) {
     std::fputs(app.help().c_str(), stdout);
     return 0;

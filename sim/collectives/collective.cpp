@@ -19,24 +19,16 @@
 
 namespace orrery {
 
-const char* to_string(CollectiveOp op) {
-  switch (op) {
-    case CollectiveOp::all_reduce: return "all_reduce";
-    case CollectiveOp::reduce_scatter: return "reduce_scatter";
-    case CollectiveOp::all_gather: return "all_gather";
-    case CollectiveOp::send_recv: return "send_recv";
-  }
-  return "unknown";
-}
-
 namespace collective_detail {
 
-void plan_collective(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
-                     const Topology& topology, PlanScratch& scratch, Plan& plan) {
-  if (gpus.empty()) throw std::invalid_argument(std::string("collective ") + to_string(op) + ": empty group");
+void validate_group(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
+                    const Topology& topology, PlanScratch& scratch) {
+  const std::string what = std::string("collective ") + to_string(op);
+  if (!algorithm_fits_op(op, algorithm))
+    throw std::invalid_argument(what + ": algorithm " + to_string(algorithm) + " does not implement it");
+  if (gpus.empty()) throw std::invalid_argument(what + ": empty group");
   if (!std::isfinite(bytes) || bytes < 0)
-    throw std::invalid_argument(std::string("collective ") + to_string(op) + ": bytes must be finite and >= 0, got " +
-                                std::to_string(bytes));
+    throw std::invalid_argument(what + ": bytes must be finite and >= 0, got " + std::to_string(bytes));
   if (op == CollectiveOp::send_recv && gpus.size() != 2)
     throw std::invalid_argument("collective send_recv: needs exactly 2 GPUs (sender, receiver), got " +
                                 std::to_string(gpus.size()));
@@ -57,15 +49,122 @@ void plan_collective(CollectiveOp op, std::span<const int> gpus, double bytes, C
     scratch.seen[static_cast<std::size_t>(gpu)] = 1;
   }
   for (std::size_t i = 0; i < checked; ++i) scratch.seen[static_cast<std::size_t>(gpus[i])] = 0;
-  if (!error.empty()) throw std::invalid_argument(std::string("collective ") + to_string(op) + ": " + error);
+  if (!error.empty()) throw std::invalid_argument(what + ": " + error);
+}
 
-  // automatic: hierarchical whenever it applies (all-reduce over >= 2 nodes
-  // with >= 2 members on each, evenly); hierarchical that does not apply
-  // falls back to a ring.
-  if (op == CollectiveOp::all_reduce && algorithm != CollectiveAlgorithm::ring &&
-      plan_hierarchical_all_reduce(gpus, bytes, topology, scratch, plan))
+// `algorithm` is not automatic. Shapes an algorithm does not fit fall back
+// to a ring (all-to-all: direct).
+void plan_collective(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
+                     const Topology& topology, PlanScratch& scratch, Plan& plan) {
+  using A = CollectiveAlgorithm;
+  if (op == CollectiveOp::all_to_all) {
+    plan_all_to_all(gpus, bytes, algorithm == A::pairwise, plan);
     return;
+  }
+  if (gpus.size() >= 2) {
+    if (algorithm == A::hierarchical && op != CollectiveOp::send_recv &&
+        plan_hierarchical(op, gpus, bytes, topology, scratch, plan))
+      return;
+    if (algorithm == A::nvls && plan_nvls(gpus, bytes, topology, plan)) return;
+    if (algorithm == A::tree) {
+      plan_double_tree(gpus, bytes, plan);
+      return;
+    }
+  }
   plan_ring(op, gpus, bytes, plan);
+}
+
+// Per phase: the flows' rates are the max-min shares of the phase's own flows
+// alone (they may share links with each other, e.g. NICs shared by several
+// GPUs); the phase lasts max(bytes / rate) + steps x alpha. Exact when the
+// phase is symmetric (every flow gets the same rate), an upper bound
+// otherwise (flows that finish early free bandwidth).
+double plan_seconds(const Plan& plan, const Topology& topology, double step_overhead_s) {
+  double total = 0;
+  std::vector<LinkId> all_links;
+  std::vector<std::size_t> path_start;
+  std::vector<MaxMinFlowModel::LinkIndex> local_path;
+  std::vector<LinkId> distinct;
+  LinkId buffer[Topology::max_route_links];
+  for (std::size_t p = 0; p < plan.phases.size(); ++p) {
+    const Phase& phase = plan.phases[p];
+    all_links.clear();
+    path_start.assign(1, 0);
+    double max_latency_s = 0;
+    for_each_flow(plan, phase, [&](int src, int dst, std::uint32_t) {
+      const std::size_t n = topology.route_into(src, dst, static_cast<std::uint64_t>(p), buffer);
+      all_links.insert(all_links.end(), buffer, buffer + n);
+      path_start.push_back(all_links.size());
+      max_latency_s = std::max(max_latency_s, topology.path_latency_s(src, dst));
+    });
+    double transfer_s = 0;
+    if (phase.flow_bytes > 0) {
+      distinct = all_links;
+      std::sort(distinct.begin(), distinct.end());
+      distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+      MaxMinFlowModel model;
+      for (LinkId l : distinct) model.add_link(topology.link(l).capacity_bytes_per_s);
+      for (std::size_t f = 0; f + 1 < path_start.size(); ++f) {
+        local_path.clear();
+        for (std::size_t i = path_start[f]; i < path_start[f + 1]; ++i)
+          local_path.push_back(static_cast<MaxMinFlowModel::LinkIndex>(
+              std::lower_bound(distinct.begin(), distinct.end(), all_links[i]) - distinct.begin()));
+        model.add_flow(local_path);
+      }
+      model.solve();
+      for (std::size_t f = 0; f + 1 < path_start.size(); ++f)
+        transfer_s = std::max(transfer_s, phase.flow_bytes / model.rate(static_cast<MaxMinFlowModel::FlowIndex>(f)));
+    }
+    total += transfer_s + phase.steps * (max_latency_s + step_overhead_s);
+  }
+  return total;
+}
+
+// automatic (docs/network-model.md, "Algorithm choice"), NCCL's tuner in
+// spirit: every algorithm that fits the group's shape is costed with the
+// closed form above, and the fastest wins (ties: the earlier candidate).
+//   all_to_all: direct.  send_recv: the one flow.
+//   one node: NVLS for an all-reduce where the node type has it, else a ring.
+//   several nodes: ring, hierarchical (when every node holds the same
+//   number >= 2 of members) and, for an all-reduce, the double binary tree.
+CollectiveAlgorithm choose_algorithm(CollectiveOp op, std::span<const int> gpus, double bytes,
+                                     const Topology& topology, double step_overhead_s, PlanScratch& scratch,
+                                     Plan& plan) {
+  using A = CollectiveAlgorithm;
+  if (op == CollectiveOp::all_to_all) return A::direct;
+  if (op == CollectiveOp::send_recv || gpus.size() < 2) return A::ring;
+  const NodeShape shape = node_shape(gpus, topology, scratch, nullptr);
+  if (shape.nodes == 1)
+    return op == CollectiveOp::all_reduce && topology.in_switch_reduction() ? A::nvls : A::ring;
+  A candidates[3] = {A::ring, A::hierarchical, A::tree};
+  const int count = op == CollectiveOp::all_reduce ? 3 : 2;
+  A best = A::ring;
+  double best_s = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < count; ++i) {
+    if (candidates[i] == A::hierarchical && !(shape.even && shape.per_node >= 2)) continue;
+    plan_collective(op, gpus, bytes, candidates[i], topology, scratch, plan);
+    const double s = plan_seconds(plan, topology, step_overhead_s);
+    if (s < best_s) {
+      best_s = s;
+      best = candidates[i];
+    }
+  }
+  return best;
+}
+
+// Validates, resolves automatic, and plans.
+void plan_call(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
+               const Topology& topology, const CollectiveParams& params, PlanScratch& scratch, Plan& plan) {
+  validate_group(op, gpus, bytes, algorithm, topology, scratch);
+  if (algorithm == CollectiveAlgorithm::automatic) {
+    algorithm = params.algorithm[static_cast<std::size_t>(op)];
+    if (!algorithm_fits_op(op, algorithm))
+      throw std::invalid_argument(std::string("CollectiveParams.algorithm for ") + to_string(op) + ": " +
+                                  to_string(algorithm) + " does not implement it");
+  }
+  if (algorithm == CollectiveAlgorithm::automatic)
+    algorithm = choose_algorithm(op, gpus, bytes, topology, params.step_overhead_s, scratch, plan);
+  plan_collective(op, gpus, bytes, algorithm, topology, scratch, plan);
 }
 
 }  // namespace collective_detail
@@ -132,9 +231,16 @@ struct CollectiveRunner::Impl {
 CollectiveRunner::CollectiveRunner(Engine& engine, FlowNetwork& network, const Topology& topology,
                                    CollectiveParams params)
     : impl_(new Impl(engine, network, topology, params)) {
-  if (!std::isfinite(params.step_overhead_s) || params.step_overhead_s < 0) {
+  std::string error;
+  if (!std::isfinite(params.step_overhead_s) || params.step_overhead_s < 0)
+    error = "CollectiveParams.step_overhead_s must be finite and >= 0";
+  for (std::size_t op = 0; op < kCollectiveOps; ++op)
+    if (!algorithm_fits_op(static_cast<CollectiveOp>(op), params.algorithm[op]))
+      error = std::string("CollectiveParams.algorithm for ") + to_string(static_cast<CollectiveOp>(op)) + ": " +
+              to_string(params.algorithm[op]) + " does not implement it";
+  if (!error.empty()) {
     delete impl_;
-    throw std::invalid_argument("CollectiveParams.step_overhead_s must be finite and >= 0");
+    throw std::invalid_argument(error);
   }
   impl_->handler = engine.add_handler(this);
 }
@@ -154,14 +260,14 @@ void CollectiveRunner::start(CollectiveOp op, std::span<const int> gpus, double 
   }
   Impl::Running& r = c.running[slot];
   try {
-    collective_detail::plan_collective(op, gpus, bytes, algorithm, c.topology, c.scratch, r.plan);
+    collective_detail::plan_call(op, gpus, bytes, algorithm, c.topology, c.params, c.scratch, r.plan);
   } catch (...) {
     c.free_slots.push_back(slot);
     throw;
   }
   r.listener = listener;
   r.token = token;
-  if (r.plan.phase_count == 0) {  // a group of one: done now, through the engine
+  if (r.plan.phases.empty()) {  // a group of one: done now, through the engine
     r.phase = -1;
     c.engine.schedule_in(SimTime::zero(), c.handler, kPhaseDone, slot);
     return;
@@ -175,48 +281,17 @@ double CollectiveRunner::uncontended_seconds(CollectiveOp op, std::span<const in
   const Impl& c = *impl_;
   collective_detail::PlanScratch scratch;
   Plan plan;
-  collective_detail::plan_collective(op, gpus, bytes, algorithm, c.topology, scratch, plan);
+  collective_detail::plan_call(op, gpus, bytes, algorithm, c.topology, c.params, scratch, plan);
+  return collective_detail::plan_seconds(plan, c.topology, c.params.step_overhead_s);
+}
 
-  // Per phase: the flows' rates are the max-min shares of the phase's own
-  // flows alone (they may share links with each other, e.g. NICs shared by
-  // several GPUs); the phase lasts max(bytes / rate) + steps x alpha.
-  // Exact when the phase is symmetric (every flow gets the same rate), an
-  // upper bound otherwise (flows that finish early free bandwidth).
-  double total = 0;
-  std::vector<LinkId> all_links;
-  std::vector<std::size_t> path_start;
-  std::vector<MaxMinFlowModel::LinkIndex> local_path;
-  for (int p = 0; p < plan.phase_count; ++p) {
-    const Phase& phase = plan.phases[static_cast<std::size_t>(p)];
-    all_links.clear();
-    path_start.assign(1, 0);
-    double max_latency_s = 0;
-    for_each_flow(plan, phase, [&](int src, int dst, std::uint32_t) {
-      const auto route = c.topology.route(src, dst, static_cast<std::uint64_t>(p));
-      all_links.insert(all_links.end(), route.begin(), route.end());
-      path_start.push_back(all_links.size());
-      max_latency_s = std::max(max_latency_s, c.topology.path_latency_s(src, dst));
-    });
-    std::vector<LinkId> distinct = all_links;
-    std::sort(distinct.begin(), distinct.end());
-    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
-    MaxMinFlowModel model;
-    for (LinkId l : distinct) model.add_link(c.topology.link(l).capacity_bytes_per_s);
-    for (std::size_t f = 0; f + 1 < path_start.size(); ++f) {
-      local_path.clear();
-      for (std::size_t i = path_start[f]; i < path_start[f + 1]; ++i)
-        local_path.push_back(static_cast<MaxMinFlowModel::LinkIndex>(
-            std::lower_bound(distinct.begin(), distinct.end(), all_links[i]) - distinct.begin()));
-      model.add_flow(local_path);
-    }
-    model.solve();
-    double transfer_s = 0;
-    if (phase.flow_bytes > 0)
-      for (std::size_t f = 0; f + 1 < path_start.size(); ++f)
-        transfer_s = std::max(transfer_s, phase.flow_bytes / model.rate(static_cast<MaxMinFlowModel::FlowIndex>(f)));
-    total += transfer_s + phase.steps * (max_latency_s + c.params.step_overhead_s);
-  }
-  return total;
+CollectiveAlgorithm CollectiveRunner::resolved_algorithm(CollectiveOp op, std::span<const int> gpus, double bytes,
+                                                         CollectiveAlgorithm algorithm) const {
+  const Impl& c = *impl_;
+  collective_detail::PlanScratch scratch;
+  Plan plan;
+  collective_detail::plan_call(op, gpus, bytes, algorithm, c.topology, c.params, scratch, plan);
+  return plan.algorithm;
 }
 
 void CollectiveRunner::on_flow_done(Engine& engine, std::uint64_t token) {
@@ -236,7 +311,7 @@ void CollectiveRunner::on_event(Engine& engine, std::uint32_t tag, std::uint64_t
   Impl& c = *impl_;
   const auto slot = static_cast<std::uint32_t>(arg);
   Impl::Running& r = c.running[slot];
-  if (++r.phase < r.plan.phase_count) {
+  if (++r.phase < static_cast<int>(r.plan.phases.size())) {
     c.start_phase(slot, this);
     return;
   }

@@ -15,30 +15,25 @@
 //
 // Hierarchical all-reduce (GPUs spread over several nodes): reduce-scatter
 // inside each node, all-reduce of the 1/g shard across nodes among GPUs of
-// the same local index, all-gather inside each node.
+// the same local index, all-gather inside each node (reduce-scatter and
+// all-gather alike, with two phases). Double binary tree, NVLS (in-switch
+// reduction), all-to-all direct and pairwise: docs/network-model.md, whose
+// table gives every algorithm's flows and closed form.
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "sim/collectives/collective_params.hpp"
 #include "sim/engine/engine.hpp"
 #include "sim/network/flow_network.hpp"
 #include "sim/network/topology.hpp"
 
 namespace orrery {
 
-enum class CollectiveOp { all_reduce, reduce_scatter, all_gather, send_recv };
-enum class CollectiveAlgorithm { automatic, ring, hierarchical };
-
-const char* to_string(CollectiveOp op);
-
 class CollectiveListener {
 public:
   virtual ~CollectiveListener() = default;
   virtual void on_collective_done(Engine& engine, std::uint64_t token) = 0;
-};
-
-struct CollectiveParams {
-  double step_overhead_s = 5e-6;    // per ring step protocol/launch cost (NCCL Simple-like)
 };
 
 class CollectiveRunner final : public FlowListener, public EventHandler {
@@ -50,7 +45,11 @@ public:
   CollectiveRunner& operator=(const CollectiveRunner&) = delete;
 
   // Starts `op` over the GPUs in `gpus` (ring order = the order given; for
-  // send_recv exactly two: sender, receiver). When every member is done,
+  // send_recv exactly two: sender, receiver). `automatic` means
+  // params.algorithm[op], and when that is automatic too, the runner's
+  // choice (docs/network-model.md). An algorithm that is no way to run `op`
+  // (direct for an all-reduce) throws std::invalid_argument; one that does not
+  // fit the group's shape (hierarchical on one node) falls back to a ring. When every member is done,
   // calls listener->on_collective_done(token). A group of one completes at once
   // (after zero time, through the engine).
   void start(CollectiveOp op, std::span<const int> gpus, double bytes,
@@ -60,6 +59,9 @@ public:
   // the plan's estimates and `orrery collective`).
   double uncontended_seconds(CollectiveOp op, std::span<const int> gpus, double bytes,
                              CollectiveAlgorithm algorithm) const;
+  // The algorithm that start() would run for this call (never automatic).
+  CollectiveAlgorithm resolved_algorithm(CollectiveOp op, std::span<const int> gpus, double bytes,
+                                         CollectiveAlgorithm algorithm) const;
 
   void on_flow_done(Engine& engine, std::uint64_t token) override;
   void on_event(Engine& engine, std::uint32_t tag, std::uint64_t arg) override;

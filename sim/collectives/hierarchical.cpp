@@ -4,17 +4,10 @@
 
 namespace orrery::collective_detail {
 
-// Hierarchical all-reduce of S over m nodes with g members each:
-//   1. reduce-scatter of S inside every node (m rings of g, concurrently)
-//   2. all-reduce of the S/g shard across nodes (g rings of m: the k-th
-//      member of every node, concurrently)
-//   3. all-gather of S inside every node
-// Phases are separated by a barrier over the whole group. Nodes are taken in
-// order of first appearance in `gpus`, members of a node in the order given.
-bool plan_hierarchical_all_reduce(std::span<const int> gpus, double bytes, const Topology& topology,
-                                  PlanScratch& s, Plan& plan) {
+// Nodes are taken in order of first appearance in `gpus`, members of a node
+// in the order given.
+NodeShape node_shape(std::span<const int> gpus, const Topology& topology, PlanScratch& s, Plan* arrange) {
   const int per_node = topology.gpus_per_node();
-  if (per_node < 2) return false;
   const auto nodes = static_cast<std::size_t>(topology.gpus() / per_node);
   if (s.node_slot.size() < nodes) s.node_slot.resize(nodes, -1);  // invariant: all -1 between calls
   s.node_order.clear();
@@ -28,28 +21,55 @@ bool plan_hierarchical_all_reduce(std::span<const int> gpus, double bytes, const
     }
     ++s.node_count[static_cast<std::size_t>(s.node_slot[node])];
   }
-  const int m = static_cast<int>(s.node_order.size());
-  const int g = s.node_count.front();
-  const bool even = std::all_of(s.node_count.begin(), s.node_count.end(), [g](int c) { return c == g; });
-  const bool applies = m >= 2 && g >= 2 && even;
-  if (applies) {
-    plan.members.resize(gpus.size());
-    s.node_fill.assign(static_cast<std::size_t>(m), 0);
+  NodeShape shape;
+  shape.nodes = static_cast<int>(s.node_order.size());
+  shape.per_node = s.node_count.front();
+  shape.even = std::all_of(s.node_count.begin(), s.node_count.end(), [&](int c) { return c == shape.per_node; });
+  if (arrange != nullptr && shape.even) {
+    const int g = shape.per_node;
+    arrange->members.resize(gpus.size());
+    s.node_fill.assign(static_cast<std::size_t>(shape.nodes), 0);
     for (int gpu : gpus) {
       const int slot = s.node_slot[static_cast<std::size_t>(gpu / per_node)];
-      plan.members[static_cast<std::size_t>(slot * g + s.node_fill[static_cast<std::size_t>(slot)]++)] = gpu;
+      arrange->members[static_cast<std::size_t>(slot * g + s.node_fill[static_cast<std::size_t>(slot)]++)] = gpu;
     }
   }
   for (int node : s.node_order) s.node_slot[static_cast<std::size_t>(node)] = -1;
-  if (!applies) return false;
+  return shape;
+}
 
+// Over m nodes with g members each (intra: rings of g inside every node,
+// concurrently; inter: g rings of m, the k-th member of every node):
+//   all-reduce:     RS(S) intra -> AR(S/g) inter -> AG(S) intra
+//   reduce-scatter: RS(S) intra -> RS(S/g) inter
+//   all-gather:     AG(S/g) inter -> AG(S) intra
+// Phases are separated by a barrier over the whole group.
+bool plan_hierarchical(CollectiveOp op, std::span<const int> gpus, double bytes, const Topology& topology,
+                       PlanScratch& s, Plan& plan) {
+  if (topology.gpus_per_node() < 2) return false;
+  const NodeShape shape = node_shape(gpus, topology, s, &plan);
+  const int m = shape.nodes, g = shape.per_node;
+  if (!(m >= 2 && g >= 2 && shape.even)) return false;
+
+  plan.algorithm = CollectiveAlgorithm::hierarchical;
   plan.groups = m;
   plan.group_size = g;
-  plan.phase_count = 3;
-  const double intra = static_cast<double>(g - 1) / g * bytes;
-  plan.phases[0] = Phase{RingLayout::within_groups, intra, g - 1};
-  plan.phases[1] = Phase{RingLayout::across_groups, 2.0 * (m - 1) / m * (bytes / g), 2 * (m - 1)};
-  plan.phases[2] = Phase{RingLayout::within_groups, intra, g - 1};
+  const Phase intra{FlowLayout::within_groups, static_cast<double>(g - 1) / g * bytes, g - 1};
+  const double shard = bytes / g, across = static_cast<double>(m - 1) / m;
+  plan.phases.clear();
+  switch (op) {
+    case CollectiveOp::all_reduce:
+      plan.phases = {intra, Phase{FlowLayout::across_groups, 2 * across * shard, 2 * (m - 1)}, intra};
+      break;
+    case CollectiveOp::reduce_scatter:
+      plan.phases = {intra, Phase{FlowLayout::across_groups, across * shard, m - 1}};
+      break;
+    case CollectiveOp::all_gather:
+      plan.phases = {Phase{FlowLayout::across_groups, across * shard, m - 1}, intra};
+      break;
+    default:
+      return false;  // callers pass the three ops above only
+  }
   return true;
 }
 

@@ -21,8 +21,9 @@
 //   oversubscription is exact even when U is not a whole number of cables.
 // - 2 tiers: S spines, every leaf to every spine (spine radix not enforced).
 // - 3 tiers: pods of radix/2 leaves, S spines per pod; spine j of every pod
-//   connects to the C cores of plane j with edges of (its down bandwidth) / C,
-//   so nothing above the leaf tier is oversubscribed.
+//   connects to the C cores of plane j with edges of (its down bandwidth) /
+//   spine_oversubscription / C (1: nothing above the leaf tier is
+//   oversubscribed); C counts spine_link cables.
 // Vertices and edges grow linearly with GPUs; routes are computed from this
 // structure in O(hops), never by a graph search.
 
@@ -83,6 +84,10 @@ void require(bool ok, const std::string& what) {
 struct Topology::Impl {
   int gpus = 0, gpus_per_node = 0, nodes = 0, nics_per_node = 0, tiers = 1;
   bool has_scale_up = false;  // more than one GPU per node
+  bool nvls = false;
+  bool torus = false;
+  std::vector<int> dims;           // torus: chips per dimension
+  std::vector<LinkId> torus_up;    // torus: chip g -> its +1 neighbour in dimension d: [g * dims + d]
   bool has_fabric = false;    // more than one node
   int leaves = 0, spine_planes = 0, leaves_per_pod = 1, pods = 1, cores_per_plane = 0;
   Vertex nvs_base = 0, nic_base = 0, leaf_base = 0, spine_base = 0, core_base = 0;
@@ -124,9 +129,36 @@ struct Topology::Impl {
     if (src == dst) throw std::invalid_argument(fmt::format("Topology: no route from GPU {} to itself", src));
   }
 
+  // Dimension-order routing, each dimension the short way round.
+  std::size_t torus_route(int src, int dst, LinkId* out) const {
+    std::size_t n = 0;
+    const auto D = dims.size();
+    int stride = 1, cur = src;
+    for (std::size_t d = 0; d < D; ++d) {
+      const int size = dims[d];
+      const int from = (cur / stride) % size, to = (dst / stride) % size;
+      const int forward = ((to - from) % size + size) % size;
+      if (forward <= size / 2) {
+        for (int k = 0, c = from; k < forward; ++k, c = (c + 1) % size) {
+          out[n++] = torus_up[static_cast<std::size_t>(cur) * D + d];
+          cur += ((c + 1) % size - c) * stride;
+        }
+      } else {
+        for (int k = 0, c = from; k < size - forward; ++k, c = (c + size - 1) % size) {
+          const int prev = cur + ((c + size - 1) % size - c) * stride;
+          out[n++] = torus_up[static_cast<std::size_t>(prev) * D + d] + 1;  // prev's + link, walked backwards
+          cur = prev;
+        }
+      }
+      stride *= size;
+    }
+    return n;
+  }
+
   // Up to the lowest common ancestor tier, then down: O(hops).
   std::size_t route_links(int src, int dst, std::uint64_t key, LinkId* out) const {
     check_pair(src, dst);
+    if (torus) return torus_route(src, dst, out);
     const int src_node = src / gpus_per_node, dst_node = dst / gpus_per_node;
     if (src_node == dst_node) {
       out[0] = gpu_up[static_cast<std::size_t>(src)];
@@ -176,7 +208,42 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
     t.nodes = cluster.nodes;
     t.gpus_per_node = cluster.node.gpus_per_node;
     t.gpus = cluster.gpus();
+    if (fabric.topology == "torus") {
+      t.torus = true;
+      t.dims = fabric.torus_dims;
+      long long product = 1;
+      for (int d : t.dims) {
+        require(d >= 1 && d <= kMaxTorusDim,
+                fmt::format("fabric.torus_dims: every dimension must be 1 to {}, got {}", kMaxTorusDim, d));
+        product *= d;
+      }
+      require(!t.dims.empty() && t.dims.size() <= 3,
+              fmt::format("fabric.torus_dims needs 1 to 3 dimensions, got {}", t.dims.size()));
+      require(product == t.gpus, fmt::format("fabric.torus_dims hold {} chips but the cluster has {} GPUs",
+                                             product, t.gpus));
+      require(cluster.scale_up.bandwidth_gb_per_s > 0,
+              fmt::format("scale-up link '{}' needs a bandwidth > 0", cluster.scale_up.name));
+      const auto D = t.dims.size();
+      const double bw = cluster.scale_up.bandwidth_gb_per_s * 1e9 / (2.0 * static_cast<double>(D));
+      const double lat = cluster.scale_up.latency_us * 1e-6;
+      for (int g = 0; g < t.gpus; ++g) boost::add_vertex(VertexProps{VertexKind::gpu, static_cast<std::uint32_t>(g)}, t.graph);
+      t.torus_up.assign(static_cast<std::size_t>(t.gpus) * D, 0);
+      int stride = 1;
+      for (std::size_t d = 0; d < D; ++d) {
+        const int size = t.dims[d];
+        for (int g = 0; g < t.gpus; ++g) {
+          if (size < 2) continue;
+          const int c = (g / stride) % size;
+          const int next = g + ((c + 1) % size - c) * stride;
+          t.torus_up[static_cast<std::size_t>(g) * D + d] =
+              t.add_pair(t.gpu_vertex(g), t.gpu_vertex(next), bw, lat, lat, "ici");
+        }
+        stride *= size;
+      }
+      return;
+    }
     t.has_scale_up = t.gpus_per_node > 1;
+    t.nvls = t.has_scale_up && cluster.node.nvls;
     t.has_fabric = t.nodes > 1;
     if (t.has_scale_up)
       require(cluster.scale_up.bandwidth_gb_per_s > 0,
@@ -190,7 +257,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
       require(cluster.nic.bandwidth_gb_per_s > 0,
               fmt::format("NIC link '{}' needs a bandwidth > 0", cluster.nic.name));
       require(fabric.topology == "fat_tree",
-              fmt::format("fabric.topology '{}' is not supported; use \"fat_tree\"", fabric.topology));
+              fmt::format("fabric.topology '{}' is not supported; use \"fat_tree\" or \"torus\"", fabric.topology));
       require(fabric.tiers >= 1 && fabric.tiers <= 3,
               fmt::format("fabric.tiers must be 1, 2 or 3, got {}", fabric.tiers));
       require(fabric.oversubscription >= 1 && std::isfinite(fabric.oversubscription),
@@ -198,6 +265,9 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
       require(fabric.switch_radix >= 2,
               fmt::format("fabric.switch_radix must be >= 2, got {}", fabric.switch_radix));
       require(fabric.link.bandwidth_gb_per_s >= 0, "fabric.link bandwidth must be >= 0");
+      require(fabric.spine_oversubscription >= 1 && std::isfinite(fabric.spine_oversubscription),
+              fmt::format("fabric.spine_oversubscription must be >= 1, got {}", fabric.spine_oversubscription));
+      require(fabric.spine_link.bandwidth_gb_per_s >= 0, "fabric.spine_link bandwidth must be >= 0");
       t.tiers = fabric.tiers;
     }
 
@@ -205,6 +275,8 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
     const double switch_s = fabric.switch_latency_us * us;
     const double nic_bw = cluster.nic.bandwidth_gb_per_s * 1e9;
     const double fabric_bw = fabric.link.bandwidth_gb_per_s > 0 ? fabric.link.bandwidth_gb_per_s * 1e9 : nic_bw;
+    const LinkSpec& spine_link = fabric.spine_link.bandwidth_gb_per_s > 0 ? fabric.spine_link : fabric.link;
+    const double spine_bw = spine_link.bandwidth_gb_per_s > 0 ? spine_link.bandwidth_gb_per_s * 1e9 : fabric_bw;
     const int half_radix = std::max(1, fabric.switch_radix / 2);
     const int total_nics = t.nodes * t.nics_per_node;
 
@@ -250,7 +322,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
           spine_down_bw[static_cast<std::size_t>((l / t.leaves_per_pod) * t.spine_planes + j)] +=
               leaf_up_bw[static_cast<std::size_t>(l)] / t.spine_planes;
       const double max_down = *std::max_element(spine_down_bw.begin(), spine_down_bw.end());
-      t.cores_per_plane = edge_count(max_down, fabric_bw, half_radix);
+      t.cores_per_plane = edge_count(max_down / fabric.spine_oversubscription, spine_bw, half_radix);
     }
     const int cores = t.spine_planes * t.cores_per_plane;
 
@@ -320,15 +392,17 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
           }
       }
       if (t.tiers == 3) {
+        const double spine_lat = spine_link.latency_us * us + switch_s;
         const auto planes = static_cast<std::size_t>(t.spine_planes);
         const auto per_plane = static_cast<std::size_t>(t.cores_per_plane);
         t.spine_up.resize(static_cast<std::size_t>(spines) * per_plane);
         for (std::size_t s = 0; s < static_cast<std::size_t>(spines); ++s)
           for (std::size_t c = 0; c < per_plane; ++c) {
             const std::size_t core = (s % planes) * per_plane + c;
-            t.spine_up[s * per_plane + c] = t.add_pair(t.spine_base + s, t.core_base + core,
-                                                       spine_down_bw[s] / t.cores_per_plane, fabric_lat, fabric_lat,
-                                                       "fabric");
+            t.spine_up[s * per_plane + c] =
+                t.add_pair(t.spine_base + s, t.core_base + core,
+                           spine_down_bw[s] / fabric.spine_oversubscription / t.cores_per_plane, spine_lat,
+                           spine_lat, "fabric");
           }
       }
     }
@@ -351,6 +425,7 @@ Topology& Topology::operator=(Topology&& other) noexcept {
 
 int Topology::gpus() const { return impl_->gpus; }
 int Topology::gpus_per_node() const { return impl_->gpus_per_node; }
+bool Topology::in_switch_reduction() const { return impl_->nvls; }
 std::size_t Topology::link_count() const { return impl_->links.size(); }
 std::size_t Topology::vertex_count() const { return boost::num_vertices(impl_->graph); }
 
@@ -398,8 +473,11 @@ bool Topology::is_path(int src_gpu, int dst_gpu, std::span<const LinkId> links) 
   Vertex at = t.gpu_vertex(src_gpu);
   for (LinkId id : links) {
     if (id >= t.links.size() || t.link_from[id] != at) return false;
-    const auto [edge, found] = boost::edge(at, t.link_to[id], t.graph);
-    if (!found || t.graph[edge].link != id) return false;
+    // Among the out-edges (a torus dimension of 2 has parallel edges).
+    bool found = false;
+    for (auto [e, end] = boost::out_edges(at, t.graph); e != end && !found; ++e)
+      found = boost::target(*e, t.graph) == t.link_to[id] && t.graph[*e].link == id;
+    if (!found) return false;
     at = t.link_to[id];
   }
   return at == t.gpu_vertex(dst_gpu);

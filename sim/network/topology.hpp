@@ -9,6 +9,12 @@
 // different nodes go GPU -> NIC -> fabric -> NIC -> GPU over shortest paths
 // (fewest hops); among equal-cost paths ECMP picks one by a deterministic
 // hash of (src, dst, flow key).
+//
+// Torus (fabric.topology "torus", TPU ICI): the chips are the only vertices;
+// chip g = x + X (y + Y z) links to its +1 neighbour (with wrap-around) in
+// every dimension of size >= 2, each link carrying scale_up / (2 x dims).
+// Routes are dimension-ordered (x, then y, then z), each dimension the short
+// way round (a tie goes +).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -23,7 +29,7 @@ using LinkId = std::uint32_t;
 struct LinkInfo {
   double capacity_bytes_per_s = 0;
   double latency_s = 0;            // propagation + the switch hop this link enters
-  std::string kind;                // "scale_up", "gpu_nic", "nic", "fabric" (for reports and tests)
+  std::string kind;                // "scale_up", "gpu_nic", "nic", "fabric", "ici" (torus) (for reports and tests)
 };
 
 class Topology {
@@ -35,6 +41,8 @@ public:
 
   int gpus() const;
   int gpus_per_node() const;
+  // The node's scale-up switch can reduce and multicast (NVLS): node.nvls.
+  bool in_switch_reduction() const;
   std::size_t link_count() const;
   const LinkInfo& link(LinkId id) const;
 
@@ -45,8 +53,11 @@ public:
   double path_latency_s(int src_gpu, int dst_gpu) const;
 
   // --- Additions to the declared contract (all additive) ---
-  // No route crosses more links than this (GPU-NIC-leaf-spine-core-spine-leaf-NIC-GPU).
-  static constexpr std::size_t max_route_links = 8;
+  // No route crosses more links than this: 8 in a fat tree
+  // (GPU-NIC-leaf-spine-core-spine-leaf-NIC-GPU); in a torus of at most
+  // kMaxTorusDim chips per dimension, 3 x kMaxTorusDim / 2.
+  static constexpr int kMaxTorusDim = orrery::kMaxTorusDim;
+  static constexpr std::size_t max_route_links = 3 * kMaxTorusDim / 2;
   // route() without allocating: writes the links into `out` (size >=
   // max_route_links) and returns how many there are.
   std::size_t route_into(int src_gpu, int dst_gpu, std::uint64_t flow_key,

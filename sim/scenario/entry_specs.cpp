@@ -11,6 +11,45 @@ namespace {
 
 std::string name_or_empty(const nlohmann::json& v) { return v.is_string() ? v.get<std::string>() : std::string(); }
 
+// MLA and MoE fields: each set only with the option it belongs to, and
+// consistent with the rest of the entry.
+void check_model_entry_variants(const nlohmann::json& e, const std::string& path) {
+  const auto get = [&](const char* key) { return e.at(key).get<int>(); };
+  if (e.at("attention").get<std::string>() == "mla") {
+    if (get("kv_heads") != get("heads"))
+      throw InputError(join_path(path, "kv_heads"), std::to_string(get("kv_heads")),
+                       fmt::format("equal to heads ({}) with attention \"mla\"", get("heads")),
+                       "multi-head latent attention rebuilds a key and a value for every head");
+    for (const char* key : {"kv_lora_rank", "qk_nope_head_dim", "v_head_dim"})
+      if (get(key) == 0)
+        throw InputError(join_path(path, key), "0", "an integer above 0 with attention \"mla\"",
+                         "DeepSeek-V3: kv_lora_rank 512, qk_nope_head_dim 128, v_head_dim 128");
+  } else {
+    for (const char* key : {"q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim"})
+      if (get(key) != 0)
+        throw InputError(join_path(path, key), std::to_string(get(key)), "0 with attention \"gqa\"",
+                         "set attention to \"mla\" to use the latent dims");
+  }
+  const int experts = get("experts");
+  if (experts == 0) {
+    for (const char* key : {"experts_per_token", "shared_experts", "dense_layers", "moe_ffn_hidden"})
+      if (get(key) != 0)
+        throw InputError(join_path(path, key), std::to_string(get(key)), "0 for a dense model (experts is 0)",
+                         "set experts to make this a mixture-of-experts model");
+    return;
+  }
+  const int k = get("experts_per_token");
+  if (k < 1 || k > experts)
+    throw InputError(join_path(path, "experts_per_token"), std::to_string(k),
+                     fmt::format("an integer from 1 to experts ({})", experts),
+                     "each token goes to top-k of the routed experts");
+  const int layers = get("layers"), dense = get("dense_layers");
+  if (dense >= layers)
+    throw InputError(join_path(path, "dense_layers"), std::to_string(dense),
+                     fmt::format("at most layers - 1 ({}) so that some layer has experts", layers - 1),
+                     "set experts to 0 for a dense model");
+}
+
 }  // namespace
 
 AcceleratorSpec accelerator_from_json(const std::string& name, const nlohmann::json& e) {
@@ -50,6 +89,7 @@ NodeSpec node_from_json(const std::string& name, const nlohmann::json& e) {
   n.nic_link = name_or_empty(e.at("nic_link"));
   n.nics_per_node = e.at("nics_per_node").get<int>();
   n.host_power_w = e.at("host_power_w").get<double>();
+  n.nvls = e.at("nvls").get<bool>();
   n.source = e.at("source").get<std::string>();
   return n;
 }
@@ -70,6 +110,18 @@ ModelSpec model_from_json(const std::string& name, const nlohmann::json& e) {
   m.position = e.at("position").get<std::string>();
   m.tied_embeddings = e.at("tied_embeddings").get<bool>();
   m.linear_bias = e.at("linear_bias").get<bool>();
+  m.attention = e.at("attention").get<std::string>();
+  m.q_lora_rank = e.at("q_lora_rank").get<int>();
+  m.kv_lora_rank = e.at("kv_lora_rank").get<int>();
+  m.qk_nope_head_dim = e.at("qk_nope_head_dim").get<int>();
+  m.qk_rope_head_dim = e.at("qk_rope_head_dim").get<int>();
+  m.v_head_dim = e.at("v_head_dim").get<int>();
+  m.experts = e.at("experts").get<int>();
+  m.experts_per_token = e.at("experts_per_token").get<int>();
+  m.moe_ffn_hidden = e.at("moe_ffn_hidden").get<int>();
+  m.shared_experts = e.at("shared_experts").get<int>();
+  m.dense_layers = e.at("dense_layers").get<int>();
+  m.capacity_factor = e.at("capacity_factor").get<double>();
   m.published_params_billion = e.at("published_params_billion").get<double>();
   m.source = e.at("source").get<std::string>();
   return m;
@@ -96,7 +148,8 @@ void check_entry(const std::string& section, const nlohmann::json& e, const std:
   } else if (section == "models") {
     const int hidden = e.at("hidden").get<int>(), heads = e.at("heads").get<int>();
     const int kv = e.at("kv_heads").get<int>();
-    if (hidden % heads != 0)
+    const bool mla = e.at("attention").get<std::string>() == "mla";
+    if (!mla && hidden % heads != 0)
       throw InputError(join_path(path, "heads"), std::to_string(heads),
                        fmt::format("must divide hidden ({}) so every head has the same width", hidden));
     if (kv > heads || heads % kv != 0)
@@ -105,6 +158,7 @@ void check_entry(const std::string& section, const nlohmann::json& e, const std:
                                    "query heads",
                                    heads),
                        "use kv_heads = heads for multi-head attention");
+    check_model_entry_variants(e, path);
   }
 }
 

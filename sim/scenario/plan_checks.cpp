@@ -95,6 +95,48 @@ void check_batch(const Scenario& s) {
                    hint);
 }
 
+// Interleaved 1F1B (Megatron): every rank holds vpp chunks of equal size,
+// and microbatches go round the pipeline in groups of pp.
+void check_schedule(const Scenario& s) {
+  const ParallelismSpec& p = s.parallelism;
+  if (p.schedule != "interleaved") {
+    if (p.vpp == 1) return;
+    throw InputError("parallelism.vpp", std::to_string(p.vpp),
+                     fmt::format("virtual stages need schedule \"interleaved\" (the schedule is \"{}\")", p.schedule),
+                     "set schedule to \"interleaved\", or vpp to 1");
+  }
+  if (p.pp < 2)
+    throw InputError("parallelism.schedule", "\"interleaved\"", "needs at least 2 pipeline stages (pp is 1)",
+                     "use pp >= 2, or schedule \"1f1b\"");
+  const int layers = s.model.layers;
+  if (p.vpp < 2 || layers % (p.pp * p.vpp) != 0) {
+    std::vector<i64> valid;
+    if (layers % p.pp == 0)
+      for (i64 v : divisors(layers / p.pp))
+        if (v >= 2) valid.push_back(v);
+    const std::string why =
+        p.vpp < 2 ? "interleaved needs vpp >= 2 model chunks per rank"
+                  : fmt::format("pp {} x vpp {} = {} does not divide the {} layers of {} (every chunk holds the "
+                                "same number of layers)",
+                                p.pp, p.vpp, p.pp * p.vpp, layers, s.model.name);
+    throw InputError("parallelism.vpp", std::to_string(p.vpp), why,
+                     valid.empty() ? fmt::format("with pp {} no vpp works: pick pp dividing {} with {} / pp >= 2",
+                                                 p.pp, layers, layers)
+                                   : "try vpp " + join_or(to_strings(valid)));
+  }
+  const i64 m = p.microbatches(s.training.global_batch);
+  if (m % p.pp != 0) {
+    const i64 unit = static_cast<i64>(p.dp) * p.micro_batch * p.pp;
+    const i64 lower = s.training.global_batch / unit * unit, upper = lower + unit;
+    throw InputError("training.global_batch", std::to_string(s.training.global_batch),
+                     fmt::format("gives {} microbatches per replica (global_batch / (dp {} x micro_batch {})); the "
+                                 "interleaved schedule needs a multiple of pp {}",
+                                 m, p.dp, p.micro_batch, p.pp),
+                     lower > 0 ? fmt::format("try global_batch {} or {}", lower, upper)
+                               : fmt::format("try global_batch {}", upper));
+  }
+}
+
 }  // namespace
 
 void check_plan(Scenario& s, bool dp_given) {
@@ -109,6 +151,7 @@ void check_plan(Scenario& s, bool dp_given) {
   check_pp(s);
   check_or_derive_dp(s, dp_given, gpus);
   check_batch(s);
+  check_schedule(s);
 }
 
 }  // namespace orrery

@@ -10,6 +10,7 @@
 #include "hardware/cluster.hpp"
 #include "hardware/device_model.hpp"
 #include "models/model_spec.hpp"
+#include "sim/collectives/collective_params.hpp"
 
 namespace orrery {
 
@@ -27,8 +28,11 @@ struct ParallelismSpec {
   int pp = 1;
   int dp = 1;
   int micro_batch = 1;                  // sequences per microbatch
-  std::string schedule = "1f1b";        // first light: "1f1b"
-  std::string recompute = "none";       // "none" or "full"
+  std::string schedule = "1f1b";        // "1f1b", "gpipe" or "interleaved"
+  int vpp = 1;                          // virtual stages per rank (interleaved only)
+  std::string recompute = "none";       // "none", "selective" or "full"
+  bool sp = false;                      // Megatron sequence parallelism (with tp > 1)
+  int zero = 0;                         // ZeRO stage: 0 none, 1 optimizer, 2 + gradients, 3 + weights
   double grad_bucket_mib = 25;          // gradient all-reduce bucket size
   int microbatches(int global_batch) const { return global_batch / (dp * micro_batch); }
 };
@@ -101,6 +105,7 @@ struct Scenario {
   RecoverySpec recovery;
   CheckpointSpec checkpoint;
   StragglerSpec stragglers;
+  CollectiveParams collectives;          // "collectives": algorithms and step overhead
 };
 
 }  // namespace orrery

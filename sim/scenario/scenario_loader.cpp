@@ -19,6 +19,35 @@ namespace orrery {
 
 namespace {
 
+// "4x4x4" -> {4, 4, 4}; only read (and required) with topology "torus".
+void parse_torus_dims(const std::string& text, ClusterSpec& out) {
+  FabricSpec& fabric = out.fabric;
+  if (fabric.topology != "torus") return;
+  const std::string path = "cluster.fabric.torus_dims";
+  const std::string allowed = fmt::format("1 to 3 sizes joined by 'x', each 1 to {}, whose product is the cluster's "
+                                          "{} GPUs",
+                                          kMaxTorusDim, out.gpus());
+  std::vector<int> dims;
+  long long product = 1;
+  std::size_t at = 0;
+  while (at <= text.size()) {
+    const std::size_t x = text.find('x', at);
+    const std::string part = text.substr(at, x == std::string::npos ? std::string::npos : x - at);
+    if (part.empty() || part.size() > 2 || part.find_first_not_of("0123456789") != std::string::npos)
+      throw InputError(path, quoted(text), allowed, "e.g. \"4x4x4\" for 64 chips");
+    const int d = std::stoi(part);
+    if (d < 1 || d > kMaxTorusDim) throw InputError(path, quoted(text), allowed);
+    dims.push_back(d);
+    product *= d;
+    if (x == std::string::npos) break;
+    at = x + 1;
+  }
+  if (dims.size() > 3 || product != out.gpus())
+    throw InputError(path, quoted(text), allowed,
+                     fmt::format("cluster.nodes x gpus_per_node = {} chips", out.gpus()));
+  fabric.torus_dims = dims;
+}
+
 // The node and everything it refers to, each under its own JSON path.
 void resolve_cluster(const nlohmann::json& c, const Catalog& catalog, const Schema& schema, ClusterSpec& out) {
   const ResolvedEntry node = resolve_entry(catalog, schema, "nodes", c.at("node"), "cluster.node");
@@ -46,6 +75,7 @@ void resolve_cluster(const nlohmann::json& c, const Catalog& catalog, const Sche
   fabric.topology = f.at("topology").get<std::string>();
   fabric.tiers = f.at("tiers").get<int>();
   fabric.oversubscription = f.at("oversubscription").get<double>();
+  fabric.spine_oversubscription = f.at("spine_oversubscription").get<double>();
   fabric.switch_radix = f.at("switch_radix").get<int>();
   fabric.rail_optimized = f.at("rail_optimized").get<bool>();
   if (f.contains("link")) {
@@ -54,7 +84,14 @@ void resolve_cluster(const nlohmann::json& c, const Catalog& catalog, const Sche
   } else {
     fabric.link = out.nic;
   }
+  if (f.contains("spine_link")) {
+    const ResolvedEntry link = resolve_entry(catalog, schema, "links", f.at("spine_link"), "cluster.fabric.spine_link");
+    fabric.spine_link = link_from_json(link.name, link.entry);
+  } else {
+    fabric.spine_link = fabric.link;
+  }
   fabric.switch_latency_us = f.at("switch_latency_us").get<double>();
+  parse_torus_dims(f.at("torus_dims").get<std::string>(), out);
 }
 
 // Cost inputs that only make sense together. `doc` is the file as written:
@@ -105,7 +142,9 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
 
 }  // namespace
 
-Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog) { return parse_scenario_in(doc, catalog, {}); }
+Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog, const std::filesystem::path& base_dir) {
+  return parse_scenario_in(doc, catalog, base_dir);
+}
 
 namespace {
 
@@ -138,7 +177,10 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   if (dp_given) s.parallelism.dp = p.at("dp").get<int>();
   s.parallelism.micro_batch = p.at("micro_batch").get<int>();
   s.parallelism.schedule = p.at("schedule").get<std::string>();
+  s.parallelism.vpp = p.at("vpp").get<int>();
   s.parallelism.recompute = p.at("recompute").get<std::string>();
+  s.parallelism.sp = p.at("sp").get<bool>();
+  s.parallelism.zero = p.at("zero").get<int>();
   s.parallelism.grad_bucket_mib = p.at("grad_bucket_mib").get<double>();
 
   const nlohmann::json& e = root.at("efficiency");
@@ -191,6 +233,14 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.checkpoint.host_copy_gb_per_s = k.at("host_copy_gb_per_s").get<double>();
 
   s.stragglers.jitter_fraction = root.at("stragglers").at("jitter_fraction").get<double>();
+
+  const nlohmann::json& co = root.at("collectives");
+  s.collectives.step_overhead_s = co.at("step_overhead_us").get<double>() * 1e-6;
+  for (std::size_t op = 0; op < kCollectiveOps; ++op) {
+    const char* key = to_string(static_cast<CollectiveOp>(op));
+    if (co.contains(key) && !parse_collective_algorithm(co.at(key).get<std::string>(), s.collectives.algorithm[op]))
+      throw std::logic_error("orrery: collectives choices and parse_collective_algorithm disagree");
+  }
 
   check_plan(s, dp_given);
   return s;

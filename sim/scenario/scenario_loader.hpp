@@ -3,6 +3,7 @@
 // ranges, with did-you-mean) -> catalog resolution with inline overrides ->
 // plan consistency checks -> Scenario. Every failure is an InputError naming
 // the JSON path, the value, what is allowed and a hint.
+#include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,9 @@ namespace orrery {
 // Refuses files larger than this before reading them.
 inline constexpr std::size_t kMaxScenarioBytes = 16u << 20;
 
-Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog);
+// base_dir: where relative paths in the document (calibration) start; empty
+// for the current directory. load_scenario_file uses the file's folder.
+Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog, const std::filesystem::path& base_dir = {});
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog);
 // The built-in default scenario (scenarios/default.json, compiled in).
 Scenario default_scenario(const Catalog& catalog);

@@ -65,6 +65,8 @@ Section root_section() {
            .target = "checkpoint"},
           {.key = "stragglers", .type = FT::section, .doc = "per-step jitter of the slowest node",
            .target = "stragglers"},
+          {.key = "collectives", .type = FT::section, .doc = "collective algorithms and their step cost",
+           .target = "collectives"},
       }};
 }
 
@@ -93,22 +95,61 @@ Section fabric_section() {
           .title = "Fabric",
           .doc = "The scale-out network: NICs, switches and the links between them.",
           .fields = {
-              {.key = "topology", .type = FT::choice, .doc = "fat_tree: a leaf/spine(/core) Clos network",
-               .default_value = d.topology, .choices = {"fat_tree"}},
+              {.key = "topology", .type = FT::choice,
+               .doc = "fat_tree: a leaf/spine(/core) Clos network; torus: chips joined directly by their "
+                      "scale-up links in a 1-3D torus (TPU ICI), dimension-order routing",
+               .default_value = d.topology, .choices = {"fat_tree", "torus"}},
+              {.key = "torus_dims", .type = FT::string, .unit = "chips",
+               .doc = "torus only: chips per dimension, e.g. \"4x4x4\" (each 1 to 32; their product = all GPUs); "
+                      "each chip's scale_up_link bandwidth is split over its 2 x dims links",
+               .default_value = "", .max = 20},
               {.key = "tiers", .type = FT::integer, .unit = "levels",
                .doc = "switch levels: 1 one switch, 2 leaf + spine, 3 leaf + spine + core",
                .default_value = d.tiers, .min = 1, .max = 3},
               {.key = "oversubscription", .type = FT::number, .unit = "ratio",
                .doc = "downlink:uplink bandwidth ratio at the leaf tier (1: non-blocking)",
                .default_value = d.oversubscription, .min = 1, .max = 64},
+              {.key = "spine_oversubscription", .type = FT::number, .unit = "ratio",
+               .doc = "downlink:uplink bandwidth ratio at the spine tier, towards the cores (3 tiers; Llama 3's "
+                      "aggregation layer: 7)",
+               .default_value = d.spine_oversubscription, .min = 1, .max = 64},
               {.key = "switch_radix", .type = FT::integer, .unit = "ports", .doc = "ports per switch",
                .default_value = d.switch_radix, .min = 4, .max = 1024},
               {.key = "rail_optimized", .type = FT::boolean,
                .doc = "NIC i of every node connects to rail i's leaf switch", .default_value = d.rail_optimized},
-              {.key = "link", .type = FT::entry, .doc = "switch-to-switch link: a catalog name or an object",
+              {.key = "link", .type = FT::entry, .doc = "leaf-to-spine link: a catalog name or an object",
                .target = "links", .default_note = "the node's `nic_link`"},
+              {.key = "spine_link", .type = FT::entry,
+               .doc = "spine-to-core link (3 tiers), when it differs from `link`: a catalog name or an object",
+               .target = "links", .default_note = "`link`"},
               {.key = "switch_latency_us", .type = FT::number, .unit = "us", .doc = "latency added per switch hop",
                .default_value = d.switch_latency_us, .min = 0, .max = 100},
+          }};
+}
+
+Section collectives_section() {
+  const CollectiveParams d;
+  const auto name = [&](CollectiveOp op) {
+    return std::string(to_string(d.algorithm[static_cast<std::size_t>(op)]));
+  };
+  return {.id = "collectives",
+          .title = "Collectives",
+          .doc = "How collectives run (docs/network-model.md). `automatic` costs every algorithm that fits the "
+                 "group with its closed form and runs the fastest, as NCCL's tuner does; naming one forces it "
+                 "wherever it fits the group's shape (elsewhere: a ring, or direct for all_to_all).",
+          .fields = {
+              {.key = "all_reduce", .type = FT::choice, .doc = "all-reduce algorithm",
+               .default_value = name(CollectiveOp::all_reduce),
+               .choices = {"automatic", "ring", "hierarchical", "tree", "nvls"}},
+              {.key = "reduce_scatter", .type = FT::choice, .doc = "reduce-scatter algorithm",
+               .default_value = name(CollectiveOp::reduce_scatter), .choices = {"automatic", "ring", "hierarchical"}},
+              {.key = "all_gather", .type = FT::choice, .doc = "all-gather algorithm",
+               .default_value = name(CollectiveOp::all_gather), .choices = {"automatic", "ring", "hierarchical"}},
+              {.key = "all_to_all", .type = FT::choice, .doc = "all-to-all algorithm (expert parallelism)",
+               .default_value = name(CollectiveOp::all_to_all), .choices = {"automatic", "direct", "pairwise"}},
+              {.key = "step_overhead_us", .type = FT::number, .unit = "us",
+               .doc = "protocol and launch cost of every algorithm step, on top of the path latency",
+               .default_value = d.step_overhead_s * 1e6, .min = 0, .max = 10000},
           }};
 }
 
@@ -154,25 +195,34 @@ Section parallelism_section() {
               {.key = "micro_batch", .type = FT::integer, .unit = "sequences",
                .doc = "sequences per microbatch; global_batch must be a multiple of dp x micro_batch",
                .default_value = d.micro_batch, .min = 1, .max = 65536},
-              {.key = "schedule", .type = FT::choice, .doc = "pipeline schedule: one forward, one backward",
-               .default_value = d.schedule, .choices = {"1f1b"},
-               .planned = {{"gpipe", "GPipe (all forwards, then all backwards) arrives in a later version"},
-                           {"interleaved", "interleaved 1F1B (virtual stages) arrives in a later version"}}},
+              {.key = "schedule", .type = FT::choice,
+               .doc = "pipeline schedule: gpipe (all forwards, then all backwards), 1f1b (one forward, one "
+                      "backward), interleaved (Megatron's interleaved 1F1B over vpp model chunks per rank)",
+               .default_value = d.schedule, .choices = {"1f1b", "gpipe", "interleaved"}},
+              {.key = "vpp", .type = FT::integer,
+               .doc = "virtual pipeline stages (model chunks) per rank; schedule interleaved needs vpp >= 2, "
+                      "pp x vpp dividing the layers and microbatches a multiple of pp",
+               .default_value = d.vpp, .min = 1, .max = 1024},
               {.key = "recompute", .type = FT::choice,
-               .doc = "activation recomputation: none keeps activations, full recomputes each layer's forward",
-               .default_value = d.recompute, .choices = {"none", "full"},
-               .planned = {{"selective", "selective recomputation (attention only) arrives in a later version"}}},
+               .doc = "activation recomputation: none keeps activations, selective recomputes the attention "
+                      "core (scores, softmax, dropout, attention over V) in the backward, full recomputes each "
+                      "layer's forward",
+               .default_value = d.recompute, .choices = {"none", "selective", "full"}},
+              {.key = "sp", .type = FT::boolean,
+               .doc = "Megatron sequence parallelism: each TP all-reduce becomes a reduce-scatter and an "
+                      "all-gather, and the norm and dropout activations are split over tp (no effect with tp 1)",
+               .default_value = d.sp},
+              {.key = "zero", .type = FT::integer,
+               .doc = "ZeRO sharding over the data-parallel group: 0 none, 1 optimizer states (Megatron's "
+                      "distributed optimizer), 2 also gradients, 3 also parameters (FSDP full shard)",
+               .default_value = d.zero, .min = 0, .max = 3},
               {.key = "grad_bucket_mib", .type = FT::number, .unit = "MiB",
                .doc = "gradient all-reduce bucket size (overlaps communication with the backward pass)",
                .default_value = d.grad_bucket_mib, .min = 0.1, .max = 16384},
           },
           .planned_keys = {
-              {"zero", "ZeRO / FSDP sharding arrives in a later version; optimizer states are replicated for now"},
               {"cp", "context parallelism arrives in a later version"},
               {"ep", "expert parallelism arrives with MoE models in a later version"},
-              {"sp", "sequence parallelism arrives in a later version"},
-              {"vpp", "virtual pipeline stages (interleaved 1F1B) arrive in a later version"},
-              {"virtual_stages", "virtual pipeline stages (interleaved 1F1B) arrive in a later version"},
           }};
 }
 
@@ -438,14 +488,20 @@ Section node_entry() {
               {.key = "host_power_w", .type = FT::number, .unit = "W",
                .doc = "CPUs, memory, fans, NICs: everything but the accelerators", .default_value = d.host_power_w,
                .min = 0, .max = 1e6},
+              {.key = "nvls", .type = FT::boolean,
+               .doc = "the scale-up switch reduces in-network (NVLink SHARP, NVSwitch gen3+): enables the `nvls` "
+                      "all-reduce inside a node",
+               .default_value = d.nvls},
               source_field(),
           }};
 }
 
 Section model_entry() {
+  const ModelSpec dm;
   return {.id = "models",
           .title = "Model",
-          .doc = "A dense decoder-only transformer. hidden must be a multiple of heads, heads of kv_heads.",
+          .doc = "A decoder-only transformer, dense or mixture-of-experts (experts > 0). heads must be a multiple of "
+                 "kv_heads, and (gqa) hidden of heads.",
           .fields = {
               {.key = "family", .type = FT::string, .doc = "gpt, llama, ... (documentation only)",
                .default_value = "", .max = 100},
@@ -475,6 +531,40 @@ Section model_entry() {
                .default_value = false},
               {.key = "linear_bias", .type = FT::boolean, .doc = "GEMMs carry a bias vector (GPT) or not (Llama)",
                .default_value = false},
+              {.key = "attention", .type = FT::choice,
+               .doc = "gqa: Q/K/V projections of heads/kv_heads x hidden/heads (MHA, GQA, MQA); mla: DeepSeek's "
+                      "multi-head latent attention (needs kv_lora_rank, qk_nope_head_dim, v_head_dim; kv_heads = heads)",
+               .default_value = dm.attention, .choices = {"gqa", "mla"}},
+              {.key = "q_lora_rank", .type = FT::integer, .doc = "mla: width of the query latent (0: queries projected directly)",
+               .default_value = dm.q_lora_rank, .min = 0, .max = 262144},
+              {.key = "kv_lora_rank", .type = FT::integer, .doc = "mla: width of the joint key/value latent",
+               .default_value = dm.kv_lora_rank, .min = 0, .max = 262144},
+              {.key = "qk_nope_head_dim", .type = FT::integer,
+               .doc = "mla: per-head query/key width without rotary position", .default_value = dm.qk_nope_head_dim,
+               .min = 0, .max = 65536},
+              {.key = "qk_rope_head_dim", .type = FT::integer,
+               .doc = "mla: per-head query/key width with rotary position (the key's is one head shared by all)",
+               .default_value = dm.qk_rope_head_dim, .min = 0, .max = 65536},
+              {.key = "v_head_dim", .type = FT::integer, .doc = "mla: per-head value width",
+               .default_value = dm.v_head_dim, .min = 0, .max = 65536},
+              {.key = "experts", .type = FT::integer,
+               .doc = "routed experts per MoE layer (0: a dense model); ep must divide it",
+               .default_value = dm.experts, .min = 0, .max = 65536},
+              {.key = "experts_per_token", .type = FT::integer,
+               .doc = "routed experts each token goes to (top-k): from 1 to experts; 0 for dense models",
+               .default_value = dm.experts_per_token, .min = 0, .max = 65536},
+              {.key = "moe_ffn_hidden", .type = FT::integer, .doc = "each expert's MLP inner width (0: ffn_hidden)",
+               .default_value = dm.moe_ffn_hidden, .min = 0, .max = 1048576},
+              {.key = "shared_experts", .type = FT::integer,
+               .doc = "always-on experts per MoE layer (DeepSeek), each moe_ffn_hidden wide",
+               .default_value = dm.shared_experts, .min = 0, .max = 1024},
+              {.key = "dense_layers", .type = FT::integer,
+               .doc = "the first dense_layers layers keep the dense MLP (ffn_hidden); the rest are MoE",
+               .default_value = dm.dense_layers, .min = 0, .max = 1023},
+              {.key = "capacity_factor", .type = FT::number,
+               .doc = "rows each expert is sized for over the balanced share tokens x top-k / experts: 1 is dropless, "
+                      "perfectly balanced routing; more models padded buffers or imbalance (MoE only)",
+               .default_value = dm.capacity_factor, .min = 1, .max = 64},
               {.key = "published_params_billion", .type = FT::number, .unit = "billion",
                .doc = "parameter count the authors state (a cross-check of the formulas; 0: unknown)",
                .default_value = 0.0, .min = 0, .max = 100000},
@@ -485,7 +575,8 @@ Section model_entry() {
 }  // namespace
 
 Schema make_schema() {
-  return {{root_section(), cluster_section(), fabric_section(), training_section(), parallelism_section(),
+  return {{root_section(), cluster_section(), fabric_section(), collectives_section(), training_section(),
+           parallelism_section(),
            efficiency_section(), cost_section(), failures_section(), failure_rates_section(), recovery_section(),
            checkpoint_section(), stragglers_section(), accelerator_entry(), link_entry(), node_entry(), model_entry()}};
 }

@@ -2,16 +2,22 @@
 // Peak memory per rank of each pipeline stage, before any simulation: a plan
 // that does not fit is reported with the numbers, never silently simulated.
 //
-//   weights + gradients + optimizer states   (bytes per parameter below)
-// + activations of the microbatches in flight (1F1B: stage i holds
-//   min(pp - i, m) microbatches; per layer per microbatch from
-//   activation_bytes_per_layer, Korthikanti et al. 2022)
+//   weights + gradients + optimizer states   (bytes per parameter below;
+//   ZeRO 1 shards the optimizer states over dp, 2 also the gradients,
+//   3 also the weights)
+// + activations of the microbatches in flight, counted from the schedule
+//   (pipeline_schedule.hpp; 1F1B: stage i holds min(pp - i, m) microbatches,
+//   GPipe m, interleaved (v chunks) on stage 0 (1 + (pp-1)/(pp v)) pp
+//   microbatches' worth when m >= pp; per layer per microbatch from
+//   activation_bytes_per_layer, Korthikanti et al. 2022, with sequence
+//   parallelism and selective recompute)
 // + buffers: a fixed framework allowance (CUDA context, cuBLAS workspace,
-//   allocator fragmentation), two gradient buckets, and on the last stage the
+//   allocator fragmentation), two gradient buckets (ZeRO 3: two gathered
+//   layers and one layer's gradients instead), and on the last stage the
 //   fp32 logits of one microbatch; with full recompute, one layer's full
 //   activations re-materialized during its backward.
 //
-// Bytes per parameter (no ZeRO; ZeRO arrives with a later issue):
+// Bytes per parameter before sharding:
 //   16-bit training: weights 2, gradients 2, Adam 12 (fp32 master, m, v) or SGD 8 (master, momentum)
 //   32-bit training: weights 4, gradients 4, Adam 8 (m, v) or SGD 4 (momentum)
 #include <vector>

@@ -39,7 +39,7 @@ StepResult simulate_step(const Scenario& s, const StepOptions& options) {
   const Topology topology(s.cluster);
   Engine engine;
   FlowNetwork network(engine, topology);
-  CollectiveRunner collectives(engine, network, topology);
+  CollectiveRunner collectives(engine, network, topology, s.collectives);
   StepExecutor executor(engine, program, layout, collectives, options.trace_ranks);
   executor.start();
   result.events = engine.run();

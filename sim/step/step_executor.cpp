@@ -35,8 +35,9 @@ StepExecutor::StepExecutor(Engine& engine, const StepProgram& program, const Ran
     for (int r : layout_.dp_group_members(g)) dp_members_.push_back(r);
     const int stage = g / layout_.tp();
     dp_groups_[static_cast<std::size_t>(g)].launches.assign(
-        program_.stages[static_cast<std::size_t>(stage)].dp_bucket_bytes.size(), 0);
+        program_.stages[static_cast<std::size_t>(stage)].dp_items.size(), 0);
   }
+  pp_counts_.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(program_.chunks) * 4, 0);
 
   traced_.assign(static_cast<std::size_t>(n), 0);
   for (int r : trace_ranks)
@@ -83,24 +84,30 @@ void StepExecutor::run_rank(int rank) {
         trace(rank, kCompute, in.label, now, now + in.value);
         engine_.schedule_in(SimTime::from_ns(in.value), handler_id_, 0, static_cast<std::uint64_t>(rank));
         return;  // resumes in on_event
-      case InstrKind::tp_all_reduce: {
+      case InstrKind::tp_all_reduce:
+      case InstrKind::tp_reduce_scatter:
+      case InstrKind::tp_all_gather: {
         const int g = layout_.tp_group_of(rank);
         TpGroup& grp = tp_groups_[static_cast<std::size_t>(g)];
         st.blocked_since = now;
         if (++grp.arrived == layout_.tp()) {
           grp.arrived = 0;
+          const CollectiveOp op = in.kind == InstrKind::tp_all_reduce       ? CollectiveOp::all_reduce
+                                  : in.kind == InstrKind::tp_reduce_scatter ? CollectiveOp::reduce_scatter
+                                                                            : CollectiveOp::all_gather;
           std::span<const int> gpus(tp_members_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(layout_.tp()),
                                     static_cast<std::size_t>(layout_.tp()));
-          collectives_.start(CollectiveOp::all_reduce, gpus, static_cast<double>(in.value),
-                             CollectiveAlgorithm::automatic, this, token(kTpToken, static_cast<std::uint64_t>(g)));
+          collectives_.start(op, gpus, static_cast<double>(in.value), CollectiveAlgorithm::automatic, this,
+                             token(kTpToken, static_cast<std::uint64_t>(g)));
         }
         return;  // resumes in on_collective_done
       }
       case InstrKind::send_forward:
       case InstrKind::send_backward: {
         const bool fwd = in.kind == InstrKind::send_forward;
+        // Interleaved schedules wrap: the last stage feeds stage 0's next chunk.
         RankCoords peer = c;
-        peer.stage += fwd ? 1 : -1;
+        peer.stage = (c.stage + (fwd ? 1 : layout_.pp() - 1)) % layout_.pp();
         const int dst = layout_.rank(peer);
         std::uint32_t id;
         if (!free_messages_.empty()) {
@@ -110,7 +117,7 @@ void StepExecutor::run_rank(int rank) {
           id = static_cast<std::uint32_t>(messages_.size());
           messages_.emplace_back();
         }
-        messages_[id] = {dst, fwd, now};
+        messages_[id] = {dst, fwd, in.chunk, now};
         const int pair[2] = {rank, dst};
         collectives_.start(CollectiveOp::send_recv, pair, static_cast<double>(in.value),
                            CollectiveAlgorithm::automatic, this, token(kPpToken, id));
@@ -120,8 +127,8 @@ void StepExecutor::run_rank(int rank) {
       case InstrKind::recv_forward:
       case InstrKind::recv_backward: {
         const bool fwd = in.kind == InstrKind::recv_forward;
-        auto& arrived = fwd ? st.fwd_arrived : st.bwd_arrived;
-        auto& consumed = fwd ? st.fwd_consumed : st.bwd_consumed;
+        const std::uint32_t arrived = pp_count(rank, in.chunk, fwd ? kFwdArrived : kBwdArrived);
+        std::uint32_t& consumed = pp_count(rank, in.chunk, fwd ? kFwdConsumed : kBwdConsumed);
         if (arrived == consumed) {
           st.blocked_since = now;
           return;  // resumes when the message arrives
@@ -140,9 +147,9 @@ void StepExecutor::run_rank(int rank) {
       }
       case InstrKind::dp_wait: {
         const int g = layout_.dp_group_of(rank);
-        if (dp_groups_[static_cast<std::size_t>(g)].done < static_cast<int>(prog.dp_bucket_bytes.size())) {
+        if (dp_groups_[static_cast<std::size_t>(g)].done <= static_cast<int>(in.aux)) {
           st.blocked_since = now;
-          return;  // resumes when the group's last bucket is reduced
+          return;  // resumes when the group finishes item aux
         }
         ++st.pc;
         break;
@@ -157,12 +164,12 @@ void StepExecutor::try_start_dp(int g) {
   if (grp.in_flight || grp.next >= static_cast<int>(grp.launches.size())) return;
   if (grp.launches[static_cast<std::size_t>(grp.next)] < layout_.dp()) return;
   const int stage = g / layout_.tp();
-  const double bytes = program_.stages[static_cast<std::size_t>(stage)].dp_bucket_bytes[static_cast<std::size_t>(grp.next)];
+  const DpItem& item = program_.stages[static_cast<std::size_t>(stage)].dp_items[static_cast<std::size_t>(grp.next)];
   grp.in_flight = true;
   grp.started_ns = engine_.now().ns();
   std::span<const int> gpus(dp_members_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(layout_.dp()),
                             static_cast<std::size_t>(layout_.dp()));
-  collectives_.start(CollectiveOp::all_reduce, gpus, bytes, CollectiveAlgorithm::automatic, this,
+  collectives_.start(item.op, gpus, item.bytes, CollectiveAlgorithm::automatic, this,
                      token(kDpToken, static_cast<std::uint64_t>(g)));
 }
 
@@ -180,12 +187,11 @@ void StepExecutor::on_collective_done(Engine& engine, std::uint64_t tok) {
 
   if (kind == kTpToken) {
     const std::size_t base = index * static_cast<std::size_t>(layout_.tp());
-    const std::uint8_t name = label("tp_all_reduce");
     for (int i = 0; i < layout_.tp(); ++i) {
       const int r = tp_members_[base + static_cast<std::size_t>(i)];
       RankState& st = ranks_[static_cast<std::size_t>(r)];
       accounts_[static_cast<std::size_t>(r)].tp_wait_s += static_cast<double>(now - st.blocked_since) * 1e-9;
-      trace(r, kTp, name, st.blocked_since, now);
+      trace(r, kTp, stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label, st.blocked_since, now);
       st.blocked_since = -1;
       ++st.pc;
     }
@@ -197,47 +203,49 @@ void StepExecutor::on_collective_done(Engine& engine, std::uint64_t tok) {
     const Message msg = messages_[index];
     free_messages_.push_back(static_cast<std::uint32_t>(index));
     RankState& st = ranks_[static_cast<std::size_t>(msg.dst)];
-    (msg.forward ? st.fwd_arrived : st.bwd_arrived) += 1;
+    pp_count(msg.dst, msg.chunk, msg.forward ? kFwdArrived : kBwdArrived) += 1;
     const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(msg.dst)];
     if (st.blocked_since < 0 || st.pc >= prog.instrs.size()) return;
-    const InstrKind waiting = prog.instrs[st.pc].kind;
+    const Instr& waiting = prog.instrs[st.pc];
     const InstrKind wanted = msg.forward ? InstrKind::recv_forward : InstrKind::recv_backward;
-    if (waiting != wanted) return;
+    if (waiting.kind != wanted || waiting.chunk != msg.chunk) return;
     RankAccount& acc = accounts_[static_cast<std::size_t>(msg.dst)];
     const std::int64_t wire_from = std::max(st.blocked_since, msg.sent_at);
     acc.bubble_s += static_cast<double>(wire_from - st.blocked_since) * 1e-9;
     acc.pp_comm_s += static_cast<double>(now - wire_from) * 1e-9;
-    trace(msg.dst, kPp, prog.instrs[st.pc].label, st.blocked_since, now);
+    trace(msg.dst, kPp, waiting.label, st.blocked_since, now);
     st.blocked_since = -1;
     run_rank(msg.dst);   // the receive now finds its message
     return;
   }
 
-  // kDpToken: one bucket of a data-parallel group is reduced.
+  // kDpToken: one item of a data-parallel group is done.
   const int g = static_cast<int>(index);
   DpGroup& grp = dp_groups_[static_cast<std::size_t>(g)];
+  const int stage = g / layout_.tp();
+  const CollectiveOp op = program_.stages[static_cast<std::size_t>(stage)].dp_items[static_cast<std::size_t>(grp.next)].op;
   grp.in_flight = false;
   ++grp.next;
   ++grp.done;
   const std::size_t base = index * static_cast<std::size_t>(layout_.dp());
-  const std::uint8_t name = label("dp_all_reduce");
+  const std::uint8_t name = label(op == CollectiveOp::all_reduce       ? "dp_all_reduce"
+                                  : op == CollectiveOp::reduce_scatter ? "dp_reduce_scatter"
+                                                                       : "dp_all_gather");
   for (int i = 0; i < layout_.dp(); ++i) trace(dp_members_[base + static_cast<std::size_t>(i)], kDp, name, grp.started_ns, now);
-  if (grp.done == static_cast<int>(grp.launches.size())) {
-    for (int i = 0; i < layout_.dp(); ++i) {
-      const int r = dp_members_[base + static_cast<std::size_t>(i)];
-      RankState& st = ranks_[static_cast<std::size_t>(r)];
-      const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(r)];
-      if (st.blocked_since >= 0 && st.pc < prog.instrs.size() && prog.instrs[st.pc].kind == InstrKind::dp_wait) {
-        accounts_[static_cast<std::size_t>(r)].dp_wait_s += static_cast<double>(now - st.blocked_since) * 1e-9;
-        trace(r, kCompute, prog.instrs[st.pc].label, st.blocked_since, now);
-        st.blocked_since = -1;
-        ++st.pc;
-        run_rank(r);
-      }
-    }
-    return;
-  }
   try_start_dp(g);
+  for (int i = 0; i < layout_.dp(); ++i) {
+    const int r = dp_members_[base + static_cast<std::size_t>(i)];
+    RankState& st = ranks_[static_cast<std::size_t>(r)];
+    const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(r)];
+    if (st.blocked_since < 0 || st.pc >= prog.instrs.size()) continue;
+    const Instr& in = prog.instrs[st.pc];
+    if (in.kind != InstrKind::dp_wait || static_cast<int>(in.aux) >= grp.done) continue;
+    accounts_[static_cast<std::size_t>(r)].dp_wait_s += static_cast<double>(now - st.blocked_since) * 1e-9;
+    trace(r, kCompute, in.label, st.blocked_since, now);
+    st.blocked_since = -1;
+    ++st.pc;
+    run_rank(r);
+  }
 }
 
 }  // namespace orrery

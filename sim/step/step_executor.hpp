@@ -3,19 +3,22 @@
 //
 // Each rank walks its stage's instruction list with its own program counter.
 // Compute instructions occupy the rank's compute stream for their duration.
-// A tensor-parallel all-reduce starts when the last member of the TP group
+// A tensor-parallel collective (all-reduce, or with sequence parallelism
+// reduce-scatter / all-gather) starts when the last member of the TP group
 // reaches it (ranks block until it completes: Megatron's TP collectives sit
 // on the critical path). Pipeline sends start a transfer and return at once;
-// a receive blocks until the message has arrived. Gradient buckets go to the
-// data-parallel stream: a group's bucket all-reduce starts once every member
-// has launched it and the group's previous bucket is done (one NCCL
-// communicator runs its collectives in order), overlapping the rest of the
-// backward. Network transfers share links through the FlowNetwork.
+// a receive blocks until a message for its model chunk has arrived (counted
+// per direction and chunk, so interleaved schedules match their receives).
+// The data-parallel stream runs the stage's DP items (gradient buckets,
+// ZeRO gathers) in order: an item starts once every member of the DP group
+// has launched it and the previous item is done (one NCCL communicator),
+// overlapping compute; dp_wait blocks until a given item is done. Network
+// transfers share links through the FlowNetwork.
 //
 // Accounting, per rank: compute time; time blocked on TP collectives; time
 // blocked on receives, split into bubble (the sender had not sent yet) and
 // exposed pipeline communication (the bytes were on the wire); time blocked
-// on the gradient all-reduce. What is left of the step is idle.
+// on the data-parallel stream. What is left of the step is idle.
 #include <cstdint>
 #include <vector>
 
@@ -56,24 +59,29 @@ private:
   struct RankState {
     std::uint32_t pc = 0;
     std::int64_t blocked_since = -1;    // ns; -1 when running
-    std::uint32_t fwd_arrived = 0, fwd_consumed = 0;
-    std::uint32_t bwd_arrived = 0, bwd_consumed = 0;
   };
   struct TpGroup {
     int arrived = 0;
   };
   struct DpGroup {
-    std::vector<int> launches;   // per bucket: members that launched it
-    int next = 0;                // next bucket to start
+    std::vector<int> launches;   // per DP item: members that launched it
+    int next = 0;                // next item to start
     bool in_flight = false;
-    int done = 0;
+    int done = 0;                // items 0..done-1 are complete
     std::int64_t started_ns = 0;
   };
   struct Message {
     int dst = 0;
     bool forward = true;
+    int chunk = 0;
     std::int64_t sent_at = 0;
   };
+  // Pipeline messages per (rank, chunk, direction): arrived and consumed.
+  enum Counter { kFwdArrived = 0, kFwdConsumed = 1, kBwdArrived = 2, kBwdConsumed = 3 };
+  std::uint32_t& pp_count(int rank, int chunk, int counter) {
+    return pp_counts_[(static_cast<std::size_t>(rank) * static_cast<std::size_t>(program_.chunks) +
+                       static_cast<std::size_t>(chunk)) * 4 + static_cast<std::size_t>(counter)];
+  }
 
   void run_rank(int rank);
   void try_start_dp(int group);
@@ -93,6 +101,7 @@ private:
   std::vector<int> tp_members_;   // group * tp + i -> GPU
   std::vector<DpGroup> dp_groups_;
   std::vector<int> dp_members_;   // group * dp + i -> GPU
+  std::vector<std::uint32_t> pp_counts_;
   std::vector<Message> messages_;
   std::vector<std::uint32_t> free_messages_;
 

@@ -5,44 +5,61 @@
 // the program stays small at any data-parallel width while every rank is
 // still simulated.
 //
-// The list is the 1F1B schedule (warm-up forwards, one-forward-one-backward,
-// cool-down backwards) expanded to the points where ranks communicate:
+// The list is the pipeline schedule (pipeline_schedule.hpp: GPipe, 1F1B or
+// interleaved 1F1B) expanded to the points where ranks communicate:
 // Megatron tensor parallelism all-reduces after the attention and the MLP
-// blocks (forward, recompute and backward), pipeline sends/receives between
-// stages, and the gradient all-reduce launched bucket by bucket during the
-// last microbatch's backward, overlapped with the rest of it.
+// blocks (forward, recompute and backward; with sequence parallelism a
+// reduce-scatter after each block and an all-gather before it), pipeline
+// sends/receives between (virtual) stages, and the data-parallel stream:
+// gradient buckets launched during the last microbatch's backward and
+// overlapped with the rest of it (all-reduce; ZeRO 1/2: reduce-scatter, then
+// an all-gather of the updated parameters after the optimizer; ZeRO 3: each
+// layer's parameters all-gathered one layer ahead of its forward and
+// backward, and its gradients reduce-scattered after its backward).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "hardware/device_model.hpp"
+#include "sim/collectives/collective.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/step/rank_layout.hpp"
 
 namespace orrery {
 
 enum class InstrKind : std::uint8_t {
-  compute,        // value = duration in ns
-  tp_all_reduce,  // blocking; value = bytes
-  send_forward,   // to the next stage, non-blocking; value = bytes
-  send_backward,  // to the previous stage, non-blocking; value = bytes
-  recv_forward,   // from the previous stage, blocking
-  recv_backward,  // from the next stage, blocking
-  dp_launch,      // queue gradient bucket `aux` on the data-parallel stream; value = bytes
-  dp_wait,        // block until every bucket of this step is reduced
+  compute,            // value = duration in ns
+  tp_all_reduce,      // blocking, over the TP group; value = bytes
+  tp_reduce_scatter,  // blocking (sequence parallelism); value = bytes of the full buffer
+  tp_all_gather,      // blocking (sequence parallelism); value = bytes of the full buffer
+  send_forward,       // to the next (virtual) stage, non-blocking; value = bytes
+  send_backward,      // to the previous (virtual) stage, non-blocking; value = bytes
+  recv_forward,       // from the previous (virtual) stage, blocking
+  recv_backward,      // from the next (virtual) stage, blocking
+  dp_launch,          // queue DP item `aux` on the data-parallel stream; value = bytes
+  dp_wait,            // block until DP items 0..aux are done
 };
 
 struct Instr {
   InstrKind kind = InstrKind::compute;
   std::uint8_t label = 0;     // index into StepProgram::labels (trace names)
-  std::uint32_t aux = 0;      // microbatch (sends/receives) or bucket index
+  std::uint16_t chunk = 0;    // sends: the receiver's model chunk; receives: this rank's
+  std::uint32_t aux = 0;      // microbatch (TP, sends/receives) or DP item index
   std::int64_t value = 0;     // ns for compute, bytes for communication
+};
+
+// One collective on the data-parallel stream. A DP group runs its items one
+// at a time in index order (one NCCL communicator), each once every member
+// has launched it.
+struct DpItem {
+  CollectiveOp op = CollectiveOp::all_reduce;
+  double bytes = 0;
 };
 
 struct StageProgram {
   int stage = 0;
   std::vector<Instr> instrs;
-  std::vector<double> dp_bucket_bytes;   // gradient buckets, in launch order
+  std::vector<DpItem> dp_items;   // in launch order
   double hardware_flops = 0;  // executed per rank per step (recompute included)
   double compute_s = 0;       // sum of compute durations per rank
 };
@@ -51,6 +68,7 @@ struct StepProgram {
   std::vector<std::string> labels;
   std::vector<StageProgram> stages;
   int microbatches = 0;
+  int chunks = 1;             // model chunks per rank (vpp when interleaved)
 };
 
 StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer);

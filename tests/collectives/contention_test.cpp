@@ -79,3 +79,38 @@ TEST_CASE("collectives on disjoint links do not slow each other") {
   CHECK(listener.done[2].first == 3);
   CHECK(std::llabs(listener.done[2].second - 2 * 1'848'000) <= 2);
 }
+
+TEST_CASE("two all-reduces of different groups crossing an oversubscribed spine-to-core uplink each take twice as long") {
+  // 3 tiers, radix 4 (2 down-ports per leaf, 2 leaves per pod), 4 nodes x 2
+  // GPUs x 2 NICs, not rail-optimized: node i alone on leaf i; pod 0 = nodes
+  // 0-1, pod 1 = nodes 2-3. Leaf oversubscription 2: uplink 2 x 50 / 2 = 50
+  // GB/s -> one spine plane. Spine down bandwidth 2 x 50 = 100 GB/s, spine
+  // oversubscription 4 -> 25 GB/s to one core, one edge.
+  // Rings A = {0, 4} and B = {1, 5} cross pods: both climb leaf 0 -> spine
+  // (pod 0) -> core -> spine (pod 1) -> leaf 2, so both share the 25 GB/s
+  // spine uplink (each way), the tightest link on their path.
+  // Path latency (through a core, tests/network/test_clusters.hpp) 12.5 us,
+  // alpha = 17.5 us; n = 2: flows of S = 5e8 bytes, 2 steps:
+  //   alone:    5e8 / 2.5e10  = 20 ms + 35 us = 20,035,000 ns
+  //   together: 5e8 / 1.25e10 = 40 ms + 35 us = 40,035,000 ns
+  orrery::ClusterSpec c = make_cluster(4, 2, 2, 3, 4, 2.0, false);
+  c.fabric.spine_oversubscription = 4;
+  Topology topo(c);
+  const std::vector<int> ring_a = {0, 4}, ring_b = {1, 5};
+  CHECK(closed_form(topo, CollectiveOp::all_reduce, ring_a, 5e8, CollectiveAlgorithm::ring) ==
+        Approx(20.035e-3).epsilon(1e-12));
+  CHECK(std::llabs(orrery::test::simulate(topo, CollectiveOp::all_reduce, ring_a, 5e8, CollectiveAlgorithm::ring) -
+                   20'035'000) <= 1);
+
+  Engine engine;
+  FlowNetwork net(engine, topo);
+  CollectiveRunner runner(engine, net, topo, {kStepOverhead});
+  Done done;
+  runner.start(CollectiveOp::all_reduce, ring_a, 5e8, CollectiveAlgorithm::ring, &done, 1);
+  runner.start(CollectiveOp::all_reduce, ring_b, 5e8, CollectiveAlgorithm::ring, &done, 2);
+  engine.run();
+  REQUIRE(done.done.size() == 2);
+  for (const auto& [token, ns] : done.done) CHECK(std::llabs(ns - 40'035'000) <= 1);
+  const double alone_bw = 20'035'000 - 35'000, together_bw = done.done[0].second - 35'000;
+  CHECK(together_bw / alone_bw == Approx(2.0).epsilon(1e-6));
+}

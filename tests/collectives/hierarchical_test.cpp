@@ -81,8 +81,8 @@ TEST_CASE("one GPU per node, or uneven groups: a plain ring") {
   const std::vector<int> uneven = {0, 1, 8};
   CHECK(std::llabs(simulate(topo, CollectiveOp::all_reduce, uneven, 6e8, CollectiveAlgorithm::hierarchical) -
                    16'058'000) <= 1);
-  // Reduce-scatter has no hierarchical variant: over the whole 4 nodes it is
-  // a ring of 32 whatever is asked; check the closed form agrees with the run.
+  // Hierarchical reduce-scatter over the whole 4 nodes (algorithms_test.cpp
+  // derives its figure): check the closed form agrees with the run.
   const auto all = range(32);
   const double rs = closed_form(topo, CollectiveOp::reduce_scatter, all, 8e8, CollectiveAlgorithm::hierarchical);
   CHECK(std::llabs(simulate(topo, CollectiveOp::reduce_scatter, all, 8e8, CollectiveAlgorithm::hierarchical) -

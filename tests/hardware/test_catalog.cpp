@@ -124,7 +124,13 @@ TEST_CASE("catalog nodes: exact keys, sources, and every reference resolves") {
                                          "nic_link",     "nics_per_node", "host_power_w",  "source"};
   for (const auto& [name, e] : nodes.items()) {
     INFO(name);
-    CHECK(keys_of(e) == members);
+    // "nvls" (in-switch reduction) is optional: given only where the switch has it.
+    std::set<std::string> expected = members;
+    if (e.contains("nvls")) {
+      expected.insert("nvls");
+      CHECK(e.at("nvls").get<bool>());
+    }
+    CHECK(keys_of(e) == expected);
     CHECK(has_source(e));
     CHECK(accs.contains(e.at("accelerator").get<std::string>()));
     for (const char* link : {"scale_up_link", "gpu_nic_link", "nic_link"}) {

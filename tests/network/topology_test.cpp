@@ -207,3 +207,69 @@ TEST_CASE("16,384 GPUs: linear size, routes in O(hops)") {
   // Node 0 to node 31 on the same rail: same leaf, 4 links.
   CHECK(t.route(0, 31 * 8).size() == 4);
 }
+
+TEST_CASE("spine oversubscription and a different spine-to-core link shape the top tier") {
+  // The 3-tier, radix-4 cluster of tests/collectives/contention_test.cpp:
+  // leaf uplink 50 GB/s (one plane), spine down 100 GB/s, spine
+  // oversubscription 4 -> one 25 GB/s edge to the core. A spine_link with 3
+  // us of latency (instead of 1) adds 2 x 2 us to a path through the core:
+  // 12.5 + 4 = 16.5 us; paths inside a pod (through a spine only) keep 9.5 us.
+  orrery::ClusterSpec c = orrery::test::make_cluster(4, 2, 2, 3, 4, 2.0, false);
+  c.fabric.spine_oversubscription = 4;
+  c.fabric.spine_link = orrery::LinkSpec{"slow-optics", 50, 3.0, "test"};
+  const orrery::Topology topo(c);
+  CHECK(topo.path_latency_s(0, 4) == Approx(16.5e-6).epsilon(1e-12));
+  CHECK(topo.path_latency_s(0, 2) == Approx(9.5e-6).epsilon(1e-12));
+  const auto route = topo.route(0, 4);
+  REQUIRE(route.size() == 8);
+  CHECK(topo.link(route[2]).capacity_bytes_per_s == Approx(50e9));  // leaf -> spine
+  CHECK(topo.link(route[3]).capacity_bytes_per_s == Approx(25e9));  // spine -> core
+  CHECK(topo.link(route[4]).capacity_bytes_per_s == Approx(25e9));  // core -> spine
+  CHECK(topo.is_path(0, 4, route));
+}
+
+namespace {
+orrery::ClusterSpec torus_cluster(int nodes, int per_node, std::vector<int> dims) {
+  orrery::ClusterSpec c = make_cluster(nodes, per_node, 1, 2, 64, 1.0, true);
+  c.fabric.topology = "torus";
+  c.fabric.torus_dims = std::move(dims);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("torus: dimension-order routes the short way round are shortest paths of the graph") {
+  // 4 x 4 torus of 16 chips (4 hosts of 4): chip = x + 4y. 400 GB/s per chip
+  // over 2 x 2 links -> 100 GB/s each; 1 us per hop.
+  const Topology t2(torus_cluster(4, 4, {4, 4}));
+  CHECK(t2.vertex_count() == 16);
+  CHECK(t2.link_count() == 2 * 16 * 2);  // one pair per chip per dimension
+  const auto r = t2.route(0, 10);        // (0,0) -> (2,2): x +2 (a tie goes +), then y +2
+  REQUIRE(r.size() == 4);
+  CHECK(t2.is_path(0, 10, r));
+  CHECK(t2.link(r[0]).capacity_bytes_per_s == Approx(100e9));
+  CHECK(t2.link(r[0]).kind == "ici");
+  CHECK(t2.route(0, 3).size() == 1);     // x: 3 forward = 1 back, over the wrap-around link
+  CHECK(t2.path_latency_s(0, 15) == Approx(2e-6));  // (3,3): one hop back in x and in y
+  CHECK(t2.in_switch_reduction() == false);
+  // 4 x 2 x 3 (24 chips; a dimension of 2 and an odd one): every pair's route
+  // is a real path as long as BGL's breadth-first search finds.
+  const Topology t3(torus_cluster(6, 4, {4, 2, 3}));
+  CHECK(t3.link(t3.route(0, 1)[0]).capacity_bytes_per_s == Approx(400e9 / 6));
+  int checked = 0;
+  for (int a = 0; a < 24; ++a)
+    for (int b = 0; b < 24; ++b) {
+      if (a == b) continue;
+      const auto route = t3.route(a, b);
+      INFO(a << " -> " << b);
+      CHECK(t3.is_path(a, b, route));
+      CHECK(static_cast<int>(route.size()) == t3.bfs_hops(a, b));
+      ++checked;
+    }
+  CHECK(checked == 24 * 23);
+}
+
+TEST_CASE("torus: dimensions must hold exactly the cluster's chips") {
+  CHECK_THROWS_AS(Topology(torus_cluster(4, 4, {4, 3})), std::invalid_argument);
+  CHECK_THROWS_AS(Topology(torus_cluster(4, 4, {})), std::invalid_argument);
+  CHECK_THROWS_AS(Topology(torus_cluster(32, 2, {64})), std::invalid_argument);  // > 32 per dimension
+}

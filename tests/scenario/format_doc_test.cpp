@@ -28,6 +28,6 @@ TEST_CASE("the doc documents every declared key, with its default and range") {
     for (const auto& f : s.fields) CHECK_THAT(md, Contains("| `" + f.key + "` |"));
   CHECK_THAT(md, Contains("| `nodes` | integer | nodes | `1` | 1 to 16384 |"));
   CHECK_THAT(md, Contains("| `dp` | integer | — | GPUs / (tp x pp) | 1 to 131072 |"));
-  CHECK_THAT(md, Contains("`zero`: ZeRO / FSDP"));
+  CHECK_THAT(md, Contains("`cp`: context parallelism"));
   CHECK_THAT(md, Contains("## Catalog entries"));
 }

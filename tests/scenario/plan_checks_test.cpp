@@ -100,3 +100,29 @@ TEST_CASE("seq_len beyond the model's max_seq_len is allowed") {
   doc["training"]["seq_len"] = 32768;   // llama3-70b: max_seq_len 8192
   CHECK(parse_scenario(doc, catalog).training.seq_len == 32768);
 }
+
+TEST_CASE("interleaved needs pp x vpp to divide the layers and microbatches a multiple of pp") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();   // 80 layers, pp 4, dp 8, 64 microbatches
+  doc["parallelism"]["schedule"] = "interleaved";
+  doc["parallelism"]["vpp"] = 3;
+  auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.vpp");
+  CHECK_THAT(e.allowed(), Contains("pp 4 x vpp 3 = 12 does not divide the 80 layers"));
+  CHECK(e.hint() == "try vpp 2, 4, 5, 10 or 20");   // divisors of 80 / 4 = 20, at least 2
+
+  doc["parallelism"]["vpp"] = 2;
+  doc["training"]["global_batch"] = 520;   // 520 / 8 = 65 microbatches, not a multiple of 4
+  e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "training.global_batch");
+  CHECK_THAT(e.allowed(), Contains("65 microbatches"));
+  CHECK(e.hint() == "try global_batch 512 or 544");   // multiples of dp 8 x micro_batch 1 x pp 4
+
+  doc["training"]["global_batch"] = 512;
+  CHECK(parse_scenario(doc, catalog).parallelism.vpp == 2);
+
+  doc["parallelism"]["schedule"] = "1f1b";
+  e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.vpp");
+  CHECK_THAT(e.allowed(), Contains("need schedule \"interleaved\""));
+}

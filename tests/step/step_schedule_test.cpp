@@ -110,8 +110,8 @@ TEST_CASE("Tensor parallelism: every all-reduce is exposed on the critical path"
 TEST_CASE("Data parallelism: one gradient bucket is reduced after the backward, then the step ends") {
   Scenario s = test::tiny_scenario(1, 1, 2);
   Run r = execute(s);
-  REQUIRE(r.program.stages[0].dp_bucket_bytes.size() == 1);
-  const double bytes = r.program.stages[0].dp_bucket_bytes[0];
+  REQUIRE(r.program.stages[0].dp_items.size() == 1);
+  const double bytes = r.program.stages[0].dp_items[0].bytes;
   // Ring of 2 GPUs in one node at 100 GB/s: S/B.
   const double t_ar = bytes / 100e9;
   CHECK(r.time_s == Approx(r.program.stages[0].compute_s + t_ar).margin(1e-8));

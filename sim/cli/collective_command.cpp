@@ -1,0 +1,194 @@
+// `orrery collective`: one collective over a whole cluster of catalog nodes at
+// doubling sizes, timed on the simulator, printed like nccl-tests.
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sim/cli/commands.hpp"
+#include "sim/collectives/collective.hpp"
+#include "sim/scenario/catalog.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/limits.hpp"
+#include "sim/scenario/schema.hpp"
+
+namespace orrery::cli {
+
+namespace {
+
+// Caps keep a typo a clear error: every flow is simulated, and a direct
+// all-to-all has n(n - 1) of them.
+constexpr int kMaxCollectiveGpus = 4096;
+constexpr int kMaxAllToAllGpus = 512;
+constexpr double kMaxSizeBytes = 1099511627776.0;  // 1 TiB
+
+// "1024", "64K", "8M", "2G", "1T" (binary units, as nccl-tests reads -b/-e).
+bool parse_size(const std::string& text, double& out) {
+  if (text.empty()) return false;
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  if (digits == 0 || digits > 15 || text.size() > digits + 1) return false;
+  double v = std::stod(text.substr(0, digits));
+  if (text.size() == digits + 1) {
+    const char unit = text.back();
+    const std::string units = "KMGT";
+    const auto at = units.find(static_cast<char>(unit >= 'a' ? unit - 'a' + 'A' : unit));
+    if (at == std::string::npos) return false;
+    v *= std::pow(1024.0, static_cast<double>(at + 1));
+  }
+  out = v;
+  return true;
+}
+
+// nccl-tests' bus bandwidth factors: what each rank's busiest link carries,
+// relative to the buffer, for the optimal ring algorithm.
+double bus_factor(CollectiveOp op, int n) {
+  switch (op) {
+    case CollectiveOp::all_reduce: return 2.0 * (n - 1) / n;
+    case CollectiveOp::reduce_scatter:
+    case CollectiveOp::all_gather:
+    case CollectiveOp::all_to_all: return static_cast<double>(n - 1) / n;
+    case CollectiveOp::send_recv: return 1.0;
+  }
+  return 1.0;
+}
+
+std::string op_names() {
+  std::string out;
+  for (std::size_t i = 0; i < kCollectiveOps; ++i) {
+    if (i) out += ", ";
+    out += to_string(static_cast<CollectiveOp>(i));
+  }
+  return out;
+}
+
+struct Row {
+  double bytes = 0;
+  double seconds = 0;
+  CollectiveAlgorithm algorithm = CollectiveAlgorithm::ring;
+};
+
+struct Listener final : CollectiveListener {
+  std::int64_t done_ns = -1;
+  void on_collective_done(Engine& engine, std::uint64_t) override { done_ns = engine.now().ns(); }
+};
+
+}  // namespace
+
+std::vector<double> parse_size_range(const std::string& spec) {
+  const auto dots = spec.find("..");
+  const std::string from_text = dots == std::string::npos ? spec : spec.substr(0, dots);
+  const std::string to_text = dots == std::string::npos ? spec : spec.substr(dots + 2);
+  double from = 0, to = 0;
+  const std::string allowed = "FROM..TO in bytes with an optional K, M, G or T (x1024 each), 1 to 1T, FROM <= TO";
+  if (!parse_size(from_text, from) || !parse_size(to_text, to) || from < 1 || to > kMaxSizeBytes || from > to)
+    throw InputError("--sizes", quoted(spec), allowed, "e.g. 1K..8G (sizes double from FROM until TO)");
+  std::vector<double> sizes;
+  for (double s = from; s <= to; s *= 2) sizes.push_back(s);
+  return sizes;
+}
+
+int collective(const CollectiveArgs& args, const std::vector<std::string>& catalogs) {
+  try {
+    const Catalog catalog = Catalog::load(catalogs);
+    CollectiveOp op{};
+    if (!parse_collective_op(args.op, op))
+      throw InputError("--op", quoted(args.op), "one of " + op_names());
+    CollectiveAlgorithm algorithm{};
+    if (!parse_collective_algorithm(args.algorithm, algorithm) || !algorithm_fits_op(op, algorithm)) {
+      std::string fits;
+      for (int a = 0; a <= static_cast<int>(CollectiveAlgorithm::pairwise); ++a)
+        if (algorithm_fits_op(op, static_cast<CollectiveAlgorithm>(a)))
+          fits += std::string(fits.empty() ? "" : ", ") + to_string(static_cast<CollectiveAlgorithm>(a));
+      throw InputError("--algorithm", quoted(args.algorithm), std::string("for ") + args.op + ": one of " + fits);
+    }
+    if (args.nodes < 1 || args.nodes > kMaxNodes)
+      throw InputError("--nodes", std::to_string(args.nodes), fmt::format("from 1 to {}", kMaxNodes));
+    const std::vector<double> sizes = parse_size_range(args.sizes);
+    if (!std::isfinite(args.step_overhead_us) || args.step_overhead_us < 0 || args.step_overhead_us > 10000)
+      throw InputError("--step-overhead-us", format_number(args.step_overhead_us), "a number from 0 to 10000");
+
+    ClusterSpec cluster;
+    cluster.node = catalog.node(args.node, "--node");
+    cluster.accelerator = catalog.accelerator(cluster.node.accelerator);
+    cluster.scale_up = catalog.link(cluster.node.scale_up_link);
+    cluster.gpu_nic = catalog.link(cluster.node.gpu_nic_link);
+    cluster.nic = catalog.link(cluster.node.nic_link);
+    cluster.nodes = args.nodes;
+    cluster.fabric.link = cluster.nic;  // the scenario default: switch links as fast as the NICs
+    const int gpus = cluster.gpus();
+    if (gpus > kMaxCollectiveGpus || (op == CollectiveOp::all_to_all && gpus > kMaxAllToAllGpus))
+      throw InputError("--nodes", std::to_string(args.nodes),
+                       fmt::format("at most {} GPUs for {} ({} has {} per node)",
+                                   op == CollectiveOp::all_to_all ? kMaxAllToAllGpus : kMaxCollectiveGpus,
+                                   args.op, args.node, cluster.node.gpus_per_node),
+                       "every flow is simulated");
+    if (gpus < 2) throw InputError("--nodes", std::to_string(args.nodes), "at least 2 GPUs in all");
+
+    // The group: every GPU; send_recv: GPU 0 to the first GPU of the next
+    // node (or GPU 1 on a single node), the path pipeline stages cross.
+    std::vector<int> group;
+    if (op == CollectiveOp::send_recv) {
+      group = {0, args.nodes > 1 ? cluster.node.gpus_per_node : 1};
+    } else {
+      for (int g = 0; g < gpus; ++g) group.push_back(g);
+    }
+    CollectiveParams params;
+    params.step_overhead_s = args.step_overhead_us * 1e-6;
+    const Topology topology(cluster);
+    std::vector<Row> rows;
+    for (double bytes : sizes) {
+      Engine engine;
+      FlowNetwork network(engine, topology);
+      CollectiveRunner runner(engine, network, topology, params);
+      Listener done;
+      runner.start(op, group, bytes, algorithm, &done, 0);
+      engine.run();
+      if (done.done_ns < 0) throw std::logic_error("orrery collective: the collective never completed");
+      rows.push_back({bytes, static_cast<double>(done.done_ns) * 1e-9,
+                      runner.resolved_algorithm(op, group, bytes, algorithm)});
+    }
+
+    const int n = static_cast<int>(group.size());
+    const double factor = bus_factor(op, n);
+    if (args.json) {
+      nlohmann::json j = {{"node", args.node},       {"nodes", args.nodes},     {"gpus", n},
+                          {"op", args.op},           {"requested_algorithm", args.algorithm},
+                          {"step_overhead_us", args.step_overhead_us}, {"bus_factor", factor}};
+      nlohmann::json& out = j["rows"] = nlohmann::json::array();
+      for (const Row& r : rows)
+        out.push_back({{"size_bytes", r.bytes},
+                       {"count", std::floor(r.bytes / 4)},
+                       {"time_us", r.seconds * 1e6},
+                       {"algbw_gb_per_s", r.bytes / r.seconds / 1e9},
+                       {"busbw_gb_per_s", r.bytes / r.seconds / 1e9 * factor},
+                       {"algorithm", to_string(r.algorithm)}});
+      std::fputs((j.dump(2) + "\n").c_str(), stdout);
+      return 0;
+    }
+    std::string text = fmt::format("# orrery collective: {} over {} GPUs ({} x {}), algorithm {}\n", args.op, n,
+                                   args.nodes, args.node, args.algorithm);
+    text += fmt::format("# busbw = algbw x {:.4f} (nccl-tests' factor); count in float32 elements; simulated, "
+                        "no other traffic\n",
+                        factor);
+    text += fmt::format("#{:>14} {:>14} {:>12} {:>12} {:>12}  {}\n", "size(B)", "count", "time(us)", "algbw(GB/s)",
+                        "busbw(GB/s)", "algorithm");
+    for (const Row& r : rows) {
+      const double algbw = r.bytes / r.seconds / 1e9;
+      text += fmt::format(" {:>14.0f} {:>14.0f} {:>12.2f} {:>12.2f} {:>12.2f}  {}\n", r.bytes, std::floor(r.bytes / 4),
+                          r.seconds * 1e6, algbw, algbw * factor, to_string(r.algorithm));
+    }
+    std::fputs(text.c_str(), stdout);
+    return 0;
+  } catch (const InputError& e) {
+    return input_error(e.what());
+  } catch (const std::invalid_argument& e) {
+    // The topology's own checks (a node type it cannot build).
+    return input_error(e.what());
+  }
+}
+
+}  // namespace orrery::cli
