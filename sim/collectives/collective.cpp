@@ -207,21 +207,55 @@ struct CollectiveRunner::Impl {
   std::vector<std::uint32_t> free_slots;
   collective_detail::PlanScratch scratch;
 
+  // Scratch of start_phase: the phase's routed links, and per-link marks
+  // (epoch-stamped) that tell whether the flows' paths are disjoint.
+  std::vector<LinkId> phase_links;
+  std::vector<std::uint32_t> link_mark;
+  std::uint32_t mark_epoch = 0;
+
+  // A phase whose flows run over link-disjoint paths (a ring inside an
+  // NVSwitch node, a ring shift over a collision-free fabric) starts as one
+  // bundle (FlowNetwork::start_bundle: a pipelined ring runs at its slowest
+  // edge's pace); one whose flows share links (they then share bandwidth
+  // among themselves) starts flow by flow. Both take flow_bytes / rate +
+  // steps x alpha uncontended.
   void start_phase(std::uint32_t slot, FlowListener* self) {
     Running& r = running[slot];
     const Phase& phase = r.plan.phases[static_cast<std::size_t>(r.phase)];
+    const auto key = static_cast<std::uint64_t>(r.phase);
     r.flow_latency_ns.clear();
+    phase_links.clear();
+    if (link_mark.size() < topology.link_count()) link_mark.assign(topology.link_count(), 0);
+    if (++mark_epoch == 0) {  // wrapped: clear the stale stamps
+      std::fill(link_mark.begin(), link_mark.end(), 0);
+      mark_epoch = 1;
+    }
+    bool disjoint = true;
     double max_latency_s = 0;
+    LinkId buffer[Topology::max_route_links];
     for_each_flow(r.plan, phase, [&](int src, int dst, std::uint32_t) {
-      const double latency_s = topology.path_latency_s(src, dst);
+      const std::size_t hops = topology.route_into(src, dst, key, buffer);
+      double latency_s = 0;
+      for (std::size_t i = 0; i < hops; ++i) {
+        latency_s += topology.link(buffer[i]).latency_s;
+        if (link_mark[buffer[i]] == mark_epoch) disjoint = false;
+        link_mark[buffer[i]] = mark_epoch;
+        phase_links.push_back(buffer[i]);
+      }
+      if (hops == 0) disjoint = false;  // a GPU to itself: let start_flow say so
       max_latency_s = std::max(max_latency_s, latency_s);
       // Rounded as FlowNetwork rounds it, so done - latency is the last byte's time.
       r.flow_latency_ns.push_back(SimTime::from_seconds(latency_s).ns());
     });
-    r.pending = static_cast<std::uint32_t>(r.flow_latency_ns.size());
     r.last_byte_ns = 0;
     r.step_latency_ns = SimTime::from_seconds(phase.steps * (max_latency_s + params.step_overhead_s)).ns();
-    const auto key = static_cast<std::uint64_t>(r.phase);
+    if (disjoint && r.flow_latency_ns.size() > 1) {
+      r.flow_latency_ns.assign(1, SimTime::from_seconds(max_latency_s).ns());
+      r.pending = 1;
+      network.start_bundle(phase_links, max_latency_s, phase.flow_bytes, self, flow_token(slot, 0));
+      return;
+    }
+    r.pending = static_cast<std::uint32_t>(r.flow_latency_ns.size());
     for_each_flow(r.plan, phase, [&](int src, int dst, std::uint32_t index) {
       network.start_flow(src, dst, phase.flow_bytes, self, flow_token(slot, index), key);
     });

@@ -236,6 +236,29 @@ struct FlowNetwork::Impl {
     delivering.clear();
   }
 
+  void start(std::span<const LinkId> path, double latency_s, double bytes, FlowListener* listener,
+             std::uint64_t token) {
+    const std::uint32_t slot = new_slot();
+    Flow& f = flows[slot];
+    f.listener = listener;
+    f.token = token;
+    f.bytes = bytes;
+    f.remaining = bytes;
+    f.t_last_ns = engine.now().ns();
+    f.latency_ns = SimTime::from_seconds(latency_s).ns();
+    f.seq = next_seq++;
+    if (bytes == 0) {
+      const std::uint32_t batch = schedule_delivery(engine.now().ns() + f.latency_ns);
+      batches[batch].push_back(slot);
+      return;
+    }
+    f.model_id = model.add_flow(path);
+    if (slot_of_model.size() <= f.model_id) slot_of_model.resize(f.model_id + 1, kNone);
+    slot_of_model[f.model_id] = slot;
+    ++active;
+    request_solve();
+  }
+
   void deliver(std::uint32_t slot) {
     Flow& f = flows[slot];
     FlowListener* listener = f.listener;
@@ -263,25 +286,17 @@ void FlowNetwork::start_flow(int src_gpu, int dst_gpu, double bytes, FlowListene
   double latency_s = 0;
   for (std::size_t i = 0; i < hops; ++i) latency_s += n.topology.link(path[i]).latency_s;
 
-  const std::uint32_t slot = n.new_slot();
-  Impl::Flow& f = n.flows[slot];
-  f.listener = listener;
-  f.token = token;
-  f.bytes = bytes;
-  f.remaining = bytes;
-  f.t_last_ns = n.engine.now().ns();
-  f.latency_ns = SimTime::from_seconds(latency_s).ns();
-  f.seq = n.next_seq++;
-  if (bytes == 0) {
-    const std::uint32_t batch = n.schedule_delivery(n.engine.now().ns() + f.latency_ns);
-    n.batches[batch].push_back(slot);
-    return;
-  }
-  f.model_id = n.model.add_flow(std::span<const LinkId>(path.data(), hops));
-  if (n.slot_of_model.size() <= f.model_id) n.slot_of_model.resize(f.model_id + 1, kNone);
-  n.slot_of_model[f.model_id] = slot;
-  ++n.active;
-  n.request_solve();
+  n.start(std::span<const LinkId>(path.data(), hops), latency_s, bytes, listener, token);
+}
+
+void FlowNetwork::start_bundle(std::span<const LinkId> links, double latency_s, double bytes, FlowListener* listener,
+                               std::uint64_t token) {
+  if (!std::isfinite(bytes) || bytes < 0)
+    throw std::invalid_argument("FlowNetwork::start_bundle: bytes must be finite and >= 0, got " + std::to_string(bytes));
+  if (!std::isfinite(latency_s) || latency_s < 0)
+    throw std::invalid_argument("FlowNetwork::start_bundle: latency must be finite and >= 0, got " +
+                                std::to_string(latency_s));
+  impl_->start(links, latency_s, bytes, listener, token);
 }
 
 std::size_t FlowNetwork::active_flows() const { return impl_->active; }

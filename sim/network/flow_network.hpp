@@ -5,6 +5,7 @@
 // finishes when its last byte arrives; its listener is then called after the
 // path latency.
 #include <cstdint>
+#include <span>
 
 #include "sim/engine/engine.hpp"
 #include "sim/network/topology.hpp"
@@ -29,6 +30,16 @@ public:
   // bytes == 0 completes after the latency alone.
   void start_flow(int src_gpu, int dst_gpu, double bytes, FlowListener* listener,
                   std::uint64_t token, std::uint64_t flow_key = 0);
+
+  // A bundle: several flows of `bytes` each over link-disjoint paths that move
+  // in lockstep, as the edges of a pipelined ring do (each edge can forward
+  // only what it has received, so the ring runs at its slowest edge's pace).
+  // Modelled as ONE max-min flow over the union of their links (`links`,
+  // distinct), so it gets the rate of its most constrained edge. Uncontended
+  // this equals the separate flows' timing; it costs one flow instead of n.
+  // The listener is called once, `latency_s` after the last byte.
+  void start_bundle(std::span<const LinkId> links, double latency_s, double bytes, FlowListener* listener,
+                    std::uint64_t token);
 
   std::size_t active_flows() const;
   // Total bytes delivered so far (statistics).

@@ -29,11 +29,19 @@ double MaxMinFlowModel::link_capacity(LinkIndex l) const {
 
 MaxMinFlowModel::FlowIndex MaxMinFlowModel::add_flow(std::span<const LinkIndex> path) {
   if (path.empty()) throw std::invalid_argument("MaxMinFlowModel: a flow needs at least one link");
-  for (std::size_t k = 0; k < path.size(); ++k) {
+  // A flow crossing a link twice would need a weight of 2 there; paths never do.
+  // (Bundles of a whole ring's edges are long: check those by sorting.)
+  const auto twice = [] { throw std::invalid_argument("MaxMinFlowModel: a path crosses a link twice"); };
+  for (std::size_t k = 0; k < path.size(); ++k)
     if (path[k] >= links_.size()) throw std::out_of_range("MaxMinFlowModel: flow over an unknown link");
-    // A flow crossing a link twice would need a weight of 2 there; paths never do.
-    for (std::size_t j = 0; j < k; ++j)
-      if (path[j] == path[k]) throw std::invalid_argument("MaxMinFlowModel: a path crosses a link twice");
+  if (path.size() <= 16) {
+    for (std::size_t k = 1; k < path.size(); ++k)
+      for (std::size_t j = 0; j < k; ++j)
+        if (path[j] == path[k]) twice();
+  } else {
+    sorted_scratch_.assign(path.begin(), path.end());
+    std::sort(sorted_scratch_.begin(), sorted_scratch_.end());
+    if (std::adjacent_find(sorted_scratch_.begin(), sorted_scratch_.end()) != sorted_scratch_.end()) twice();
   }
   FlowIndex f;
   if (!free_flows_.empty()) {

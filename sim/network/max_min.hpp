@@ -118,6 +118,7 @@ private:
   std::vector<FlowIndex> resolved_flows_;
   std::vector<HeapEntry> heap_;
   std::size_t resolved_links_ = 0;
+  std::vector<LinkIndex> sorted_scratch_;  // add_flow's duplicate check of long paths
 };
 
 }  // namespace orrery

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstdint>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -191,4 +192,43 @@ TEST_CASE("flow network rejects bad flows") {
   CHECK_THROWS_AS(net.start_flow(0, 0, 1, &rec, 0), std::invalid_argument);
   CHECK_THROWS_AS(net.start_flow(0, 1, -1, &rec, 0), std::invalid_argument);
   CHECK_THROWS_AS(net.start_flow(0, 99, 1, &rec, 0), std::out_of_range);
+}
+
+TEST_CASE("a bundle of disjoint ring edges moves at its slowest edge's pace") {
+  Topology topo = small_topology();
+  Engine engine;
+  FlowNetwork net(engine, topo);
+  Recorder rec;
+  // Ring 0 -> 1 -> 2 -> 3 -> 0 inside node 0: four disjoint 2-link paths.
+  std::vector<orrery::LinkId> links;
+  for (int i = 0; i < 4; ++i) {
+    const auto path = topo.route(i, (i + 1) % 4);
+    links.insert(links.end(), path.begin(), path.end());
+  }
+  REQUIRE(links.size() == 8);
+  // Uncontended: 4e8 B at 4e11 B/s = 1 ms, + 2 us latency: one flow's time.
+  net.start_bundle(links, 2e-6, 4e8, &rec, 7);
+  CHECK(net.active_flows() == 1);
+  // A second flow over edge 1 -> 2's first link (GPU 1's uplink): that link
+  // is shared 1:1, so the bundle (and the flow) run at 2e11 B/s until the
+  // flow's 1e8 B are done at 0.5 ms; the bundle has then moved 1e8 and
+  // finishes its last 3e8 at 4e11: 0.5 + 0.75 = 1.25 ms, + 2 us.
+  net.start_flow(1, 2, 1e8, &rec, 8);
+  engine.run();
+  CHECK(rec.time_of(8) == 500'000 + 2'000);
+  CHECK(rec.time_of(7) == 1'250'000 + 2'000);
+  CHECK(net.active_flows() == 0);
+}
+
+TEST_CASE("start_bundle rejects bad bytes and latency, and repeated links") {
+  Topology topo = small_topology();
+  Engine engine;
+  FlowNetwork net(engine, topo);
+  Recorder rec;
+  const auto path = topo.route(0, 1);
+  CHECK_THROWS_AS(net.start_bundle(path, 0, -1, &rec, 1), std::invalid_argument);
+  CHECK_THROWS_AS(net.start_bundle(path, -1e-6, 1, &rec, 1), std::invalid_argument);
+  std::vector<orrery::LinkId> twice(path.begin(), path.end());
+  twice.insert(twice.end(), path.begin(), path.end());
+  CHECK_THROWS_AS(net.start_bundle(twice, 0, 1, &rec, 1), std::invalid_argument);
 }
