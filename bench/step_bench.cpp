@@ -12,7 +12,9 @@
 int main(int argc, char** argv) {
   const std::string file = argc > 1 ? argv[1] : std::string(ORRERY_SOURCE_DIR) + "/scenarios/validation/megatron-sc21-gpt-76.1b.json";
   const orrery::Catalog catalog = orrery::Catalog::builtin();
-  const orrery::Scenario s = orrery::load_scenario_file(file, catalog);
+  orrery::Scenario s = orrery::load_scenario_file(file, catalog);
+  // One step: micro_batch "auto" would simulate every candidate; time micro batch 1.
+  s.parallelism.micro_batch_auto = false;
   const auto t0 = std::chrono::steady_clock::now();
   const orrery::StepResult r = orrery::simulate_step(s);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

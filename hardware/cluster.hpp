@@ -21,6 +21,9 @@ struct FabricSpec {
   LinkSpec link;                      // leaf-to-spine links
   LinkSpec spine_link;                // spine-to-core links (3 tiers); bandwidth 0: as `link`
   double switch_latency_us = 0.5;     // per switch hop
+  // Path choice among equal-cost paths: "ecmp", "d_mod_k", or "auto" (the
+  // fabric link's own, LinkSpec::routing). See sim/network/topology.hpp.
+  std::string routing = "auto";
 };
 
 struct ClusterSpec {

@@ -44,6 +44,16 @@ struct LinkSpec {
   double bandwidth_gb_per_s = 0;
   double latency_us = 0;
   std::string source;
+  // How the fabric's switches pick among equal-cost paths when this link is
+  // the fabric's: "ecmp" (Ethernet: a hash of the flow) or "d_mod_k"
+  // (InfiniBand: the subnet manager's static tables by destination).
+  std::string routing = "ecmp";
+  // The fraction of the data rate that transfers achieve: link-layer and
+  // protocol overhead (packet headers, flow control, NCCL's flags), from
+  // measured bandwidth where published (the catalog entry's source). 1: none.
+  double efficiency = 1;
+  // What a transfer gets, in bytes/s (0 when the link is absent).
+  double achievable_bytes_per_s() const { return bandwidth_gb_per_s * 1e9 * efficiency; }
 };
 
 struct NodeSpec {

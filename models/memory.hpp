@@ -21,7 +21,24 @@ namespace orrery {
 
 enum class Recompute { none, selective, full };
 
+//
+// Context parallelism divides every term by cp (the rank holds seq_len / cp
+// tokens; flash attention, which cp requires, keeps no s x s tensor).
+// MLA keeps its latents (q_lora_rank and kv_lora_rank + qk_rope_head_dim
+// wide: the norm inputs and the up projections' inputs) and Q, K, V, O at
+// their own widths (q/k heads x (qk_nope + qk_rope), v/o heads x v_head_dim).
+// A MoE layer's MLP keeps, besides the norm and residual tensors, the router
+// probabilities (fp32, tokens x experts) and, for the tokens x top-k x
+// capacity_factor rows its experts process (balanced routing: as many rows
+// as it dispatches), the experts' fc1 input, activation input, fc2 input and
+// output (the combine's gate gradient reads it); shared experts keep a dense
+// MLP's tensors at their width.
 double activation_bytes_per_layer(const ModelSpec& m, const LayerShape& s, Recompute r,
                                   bool sequence_parallel = false);
+// The same for layer `layer_index` (0-based): a MoE model's first
+// dense_layers layers keep a dense MLP's tensors. The overload above is the
+// model's representative layer (a MoE layer for MoE models).
+double activation_bytes_of_layer(const ModelSpec& m, const LayerShape& s, int layer_index, Recompute r,
+                                 bool sequence_parallel = false);
 
 }  // namespace orrery

@@ -82,8 +82,9 @@ struct LayerOps {
   // seq_len / cp queries against all seq_len keys) runs as cp_steps equal
   // pieces, one per K/V block; before each of the cp - 1 later pieces the
   // rank receives a kv_block_bytes block from its ring neighbour and passes
-  // its current one on (forward: K and V; backward: K and V onward plus their
-  // gradients, kv_block_bytes each, back). 0 and 1 when cp = 1.
+  // its current one on (forward: K and V; backward: K and V onward together
+  // with their accumulated gradients dK, dV, which travel with the block as
+  // in TransformerEngine's ring: 2 kv_block_bytes). 0 and 1 when cp = 1.
   int cp_steps = 1;
   double kv_block_bytes = 0;           // K and V of seq_len / cp tokens, this rank's kv heads
 };

@@ -84,7 +84,8 @@ ComparedPlan compared_plan(const std::string& label, const RunReport& r, const s
   p.tokens_per_s = s.tokens_per_s;
   p.tflops_per_gpu = s.tflops_per_gpu;
   p.mfu = s.mfu;
-  p.exposed_comm_s = s.breakdown.exposed_tp_comm_s + s.breakdown.exposed_pp_comm_s + s.breakdown.exposed_dp_comm_s;
+  p.exposed_comm_s = s.breakdown.exposed_tp_comm_s + s.breakdown.exposed_pp_comm_s + s.breakdown.exposed_dp_comm_s +
+                     s.breakdown.exposed_ep_comm_s + s.breakdown.exposed_cp_comm_s;
   p.bubble_s = s.breakdown.bubble_s;
   p.has_run = r.run.trials > 0;
   if (p.has_run) {

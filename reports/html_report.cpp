@@ -109,12 +109,15 @@ std::string step_chart(const RunReport& r) {
   const std::pair<const char*, double> parts[] = {
       {"compute", b.compute_s},         {"exposed TP comm", b.exposed_tp_comm_s},
       {"exposed PP comm", b.exposed_pp_comm_s}, {"exposed DP comm", b.exposed_dp_comm_s},
+      {"exposed EP comm", b.exposed_ep_comm_s}, {"exposed CP comm", b.exposed_cp_comm_s},
       {"pipeline bubble", b.bubble_s},  {"idle", b.idle_s},
   };
   std::vector<BarDatum> bars;
-  for (const auto& [label, s] : parts)
+  for (const auto& [label, s] : parts) {
+    if (s == 0 && expert_or_context_part(label)) continue;   // only where the plan has them
     bars.push_back({label, s,
                     fmt::format("{} s  {}", format_3sig(tidy(s)), format_percent(tidy(step.time_s > 0 ? s / step.time_s : 0)))});
+  }
   return svg_horizontal_bars(fmt::format("One step: {} s", format_3sig(step.time_s)), bars);
 }
 

@@ -158,6 +158,7 @@ ReportSection scenario_section(const RunReport& r) {
                       {"optimizer", text(t.optimizer, "training.optimizer")},
                       {"training tokens", scaled(t.total_tokens, "training.total_tokens")},
                       {"steps", scaled(r.run.steps, "run.steps")},
+                      {"of them, batch ramp", scaled(r.run.ramp_steps, "run.ramp_steps")},
                   }));
   sec.tables.push_back(pairs(
       "Cost inputs", {
@@ -186,10 +187,13 @@ ReportSection step_section(const RunReport& r) {
       {"exposed TP comm", {b.exposed_tp_comm_s, "exposed_tp_comm_s"}},
       {"exposed PP comm", {b.exposed_pp_comm_s, "exposed_pp_comm_s"}},
       {"exposed DP comm", {b.exposed_dp_comm_s, "exposed_dp_comm_s"}},
+      {"exposed EP comm", {b.exposed_ep_comm_s, "exposed_ep_comm_s"}},
+      {"exposed CP comm", {b.exposed_cp_comm_s, "exposed_cp_comm_s"}},
       {"pipeline bubble", {b.bubble_s, "bubble_s"}},
       {"idle", {b.idle_s, "idle_s"}},
   };
   for (const auto& [label, value] : rows)
+    if (value.first > 0 || !expert_or_context_part(label))   // EP and CP rows only where the plan has them
     parts.rows.push_back({text(label), sig3(value.first, std::string("step.breakdown.") + value.second),
                           percent(share(value.first, step.time_s))});
   parts.rows.push_back({text("step time"), sig3(step.time_s, "step.time_s"), percent(1)});

@@ -41,18 +41,22 @@ void render_breakdown(Out out, const StepResult& step) {
   struct Part {
     const char* label;
     double s;
+    bool optional = false;   // a row only where the plan has it (expert, context parallelism)
   };
   const Part parts[] = {
       {"compute", b.compute_s},
       {"exposed TP comm", b.exposed_tp_comm_s},
       {"exposed PP comm", b.exposed_pp_comm_s},
       {"exposed DP comm", b.exposed_dp_comm_s},
+      {"exposed EP comm", b.exposed_ep_comm_s, true},
+      {"exposed CP comm", b.exposed_cp_comm_s, true},
       {"pipeline bubble", b.bubble_s},
       {"idle", b.idle_s},
   };
   const int decimals = seconds_decimals(step.time_s);
   fmt::format_to(out, "\nWhere the step time goes\n");
   for (const Part& p : parts) {
+    if (p.optional && p.s == 0) continue;
     const double fraction = step.time_s > 0 ? p.s / step.time_s : 0;
     const std::string bar = text_bar(fraction, kBarCells);
     fmt::format_to(out, "  {:<17}{:>9.{}f} s  {:>6}{}{}\n", p.label, p.s, decimals,
@@ -108,6 +112,10 @@ void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
   fmt::format_to(out, "\nRun ({} trial{}, failure preset {})\n", run.trials, run.trials == 1 ? "" : "s",
                  scenario.failures.preset);
   row(out, "steps", fmt::format("{} of {} s", format_scaled(run.steps), format_3sig(run.step_time_s)));
+  if (run.ramp_steps > 0)
+    row(out, "batch ramp", fmt::format("the first {} steps, {} days, from {} to {} sequences",
+                                       format_scaled(run.ramp_steps), format_3sig(run.ramp_days),
+                                       scenario.training.batch_ramp_start, scenario.training.global_batch));
   row(out, "no failures", fmt::format("{} days", format_3sig(run.failure_free_days)));
   row(out, "time", fmt::format("{} days median, p10 {}, p90 {} (mean {})", format_3sig(run.days_p50),
                                format_3sig(run.days_p10), format_3sig(run.days_p90), format_3sig(run.days_mean)));
@@ -190,8 +198,10 @@ std::string render_summary(const Scenario& scenario, const StepResult& step, con
   row(out, "model", fmt::format("{}: {} parameters, {} layers, hidden {}", model.name,
                                 format_scaled(count_parameters(model).total), model.layers,
                                 model.hidden));
-  row(out, "plan", fmt::format("tp {} x pp {} x dp {}, schedule {}, recompute {}", plan.tp, plan.pp,
-                               plan.dp, plan.schedule, plan.recompute));
+  const std::string cp = plan.cp > 1 ? fmt::format(" x cp {}", plan.cp) : "";
+  const std::string ep = plan.ep > 1 ? fmt::format(" (ep {} inside dp)", plan.ep) : "";
+  row(out, "plan", fmt::format("tp {}{} x pp {} x dp {}{}, schedule {}, recompute {}", plan.tp, cp, plan.pp,
+                               plan.dp, ep, plan.schedule, plan.recompute));
   row(out, "batch", fmt::format("micro-batch {} x {} microbatches x dp {} = {} sequences of {}",
                                 plan.micro_batch, plan.microbatches(training.global_batch), plan.dp,
                                 training.global_batch, training.seq_len));

@@ -49,9 +49,20 @@ void write_output(const std::string& path, const std::string& content) {
 
 RunReport simulate_scenario(const Scenario& s, const StepOptions& options) {
   RunReport r{s, simulate_step(s, options), {}, {}};
+  // micro_batch "auto": report (and run) the plan the step search chose.
+  if (s.parallelism.micro_batch_auto && r.step.micro_batch > 0) r.scenario.parallelism.micro_batch = r.step.micro_batch;
   if (!r.step.fits) return r;
-  r.run = simulate_run(s, r.step);
-  r.cost = estimate_cost(s, r.step, r.run);
+  // A batch-size ramp: its first steps are smaller; one more step, at the
+  // ramp's start, pins their time (run_plan.hpp, BatchRamp).
+  StepResult ramp_start;
+  if (r.scenario.training.batch_ramp_start > 0 && r.scenario.training.total_tokens > 0) {
+    Scenario first = r.scenario;
+    first.training.global_batch = first.training.batch_ramp_start;
+    first.parallelism.micro_batch_auto = false;
+    ramp_start = simulate_step(first);
+  }
+  r.run = simulate_run(r.scenario, r.step, ramp_start.time_s > 0 ? &ramp_start : nullptr);
+  r.cost = estimate_cost(r.scenario, r.step, r.run);
   return r;
 }
 
@@ -97,7 +108,7 @@ int run(const RunArgs& args, const std::vector<std::string>& catalogs) {
     const Scenario s = args.scenario.empty() ? default_scenario(catalog) : load_scenario_file(args.scenario, catalog);
     StepOptions options;
     if (!args.trace_out.empty()) {
-      const RankLayout layout(s.parallelism.tp, s.parallelism.pp, s.parallelism.dp, s.model.layers);
+      const RankLayout layout(s.parallelism, s.model.layers);
       if (args.trace_ranks.empty()) {
         for (int r = 0; r < layout.ranks(); ++r)
           if (layout.coords(r).dp_index == 0) options.trace_ranks.push_back(r);
@@ -133,7 +144,7 @@ int validate(const std::vector<std::string>& files, const std::vector<std::strin
   for (const auto& file : files) {
     try {
       const Scenario s = load_scenario_file(file, catalog);
-      const RankLayout layout(s.parallelism.tp, s.parallelism.pp, s.parallelism.dp, s.model.layers);
+      const RankLayout layout(s.parallelism, s.model.layers);
       const auto memory = estimate_memory(s, layout);
       if (!std::all_of(memory.begin(), memory.end(), [](const StageMemory& m) { return m.fits(); }))
         throw InputError("", "", not_fit_message(s, memory));

@@ -33,12 +33,13 @@ void plan_double_tree(std::span<const int> gpus, double bytes, Plan& plan) {
 }
 
 // NVLS (NVLink SHARP): the NVSwitch reduces and multicasts. NCCL runs it as a
-// reduce-scatter of multimem loads (the switch reads every GPU's shard and
-// returns the sum) then an all-gather of multimem stores (the switch copies
-// each shard to every GPU): each GPU's port carries about S up and S down,
-// crossing the switch twice. As flows: a ring of g flows of S each (every
-// GPU's up-link and down-link carry S, the loads of the in-switch reduction),
-// 2 steps: S/B + 2 alpha uncontended, against a ring's 2(g-1)/g x S/B + 2(g-1) alpha.
+// reduce-scatter of multimem loads then an all-gather of multimem stores.
+// Per GPU of g, per direction: the loads read the GPU's slice of every
+// shard, S up, and return its own reduced shard, S/g down; the stores send
+// that shard, S/g up, and deliver every shard, S down. So each port carries
+// S (g + 1)/g each way. As flows: a ring of g flows of S (g + 1)/g, 2 steps:
+// S (g + 1)/(g B) + 2 alpha uncontended (busbw 2(g-1)/(g+1) x B: 700 GB/s
+// on an H100's 450 GB/s), against a ring's 2(g-1)/g x S/B + 2(g-1) alpha.
 bool plan_nvls(std::span<const int> gpus, double bytes, const Topology& topology, Plan& plan) {
   if (!topology.in_switch_reduction() || gpus.size() < 2) return false;
   const int per_node = topology.gpus_per_node();
@@ -49,7 +50,7 @@ bool plan_nvls(std::span<const int> gpus, double bytes, const Topology& topology
   plan.members.assign(gpus.begin(), gpus.end());
   plan.groups = 1;
   plan.group_size = n;
-  plan.phases.assign(1, Phase{FlowLayout::within_groups, bytes, 2});
+  plan.phases.assign(1, Phase{FlowLayout::within_groups, bytes * (n + 1) / n, 2});
   return true;
 }
 

@@ -89,6 +89,8 @@ struct Topology::Impl {
   std::vector<int> dims;           // torus: chips per dimension
   std::vector<LinkId> torus_up;    // torus: chip g -> its +1 neighbour in dimension d: [g * dims + d]
   bool has_fabric = false;    // more than one node
+  bool d_mod_k = false;       // destination-based up-path choice (InfiniBand), else ECMP hashing
+  std::vector<std::uint32_t> dest_index;   // D-mod-K: NIC n's global down-port, leaf * radix/2 + port
   int leaves = 0, spine_planes = 0, leaves_per_pod = 1, pods = 1, cores_per_plane = 0;
   Vertex nvs_base = 0, nic_base = 0, leaf_base = 0, spine_base = 0, core_base = 0;
 
@@ -172,15 +174,19 @@ struct Topology::Impl {
     out[n++] = nic_up[src_nic];
     const std::size_t src_leaf = leaf_of_nic[src_nic], dst_leaf = leaf_of_nic[dst_nic];
     if (src_leaf != dst_leaf) {
-      const std::uint64_t h = ecmp_hash(src, dst, key);
       const auto planes = static_cast<std::size_t>(spine_planes);
-      const std::size_t j = h % planes;
+      const auto cores = static_cast<std::size_t>(std::max(1, cores_per_plane));
+      // D-mod-K: the plane is the destination's index mod S and the core the
+      // next digit, (d / S) mod C: what the subnet manager writes into every
+      // switch's forwarding table, independent of the source and the flow.
+      const std::uint64_t h = d_mod_k ? 0 : ecmp_hash(src, dst, key);
+      const std::size_t d = d_mod_k ? dest_index[dst_nic] : 0;
+      const std::size_t j = d_mod_k ? d % planes : h % planes;
       const std::size_t src_pod = src_leaf / static_cast<std::size_t>(leaves_per_pod);
       const std::size_t dst_pod = dst_leaf / static_cast<std::size_t>(leaves_per_pod);
       out[n++] = leaf_up[src_leaf * planes + j];
       if (src_pod != dst_pod) {
-        const auto cores = static_cast<std::size_t>(cores_per_plane);
-        const std::size_t c = (h >> 32) % cores;
+        const std::size_t c = d_mod_k ? (d / planes) % cores : (h >> 32) % cores;
         out[n++] = spine_up[(src_pod * planes + j) * cores + c];
         out[n++] = spine_up[(dst_pod * planes + j) * cores + c] + 1;
       }
@@ -224,7 +230,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
       require(cluster.scale_up.bandwidth_gb_per_s > 0,
               fmt::format("scale-up link '{}' needs a bandwidth > 0", cluster.scale_up.name));
       const auto D = t.dims.size();
-      const double bw = cluster.scale_up.bandwidth_gb_per_s * 1e9 / (2.0 * static_cast<double>(D));
+      const double bw = cluster.scale_up.achievable_bytes_per_s() / (2.0 * static_cast<double>(D));
       const double lat = cluster.scale_up.latency_us * 1e-6;
       for (int g = 0; g < t.gpus; ++g) boost::add_vertex(VertexProps{VertexKind::gpu, static_cast<std::uint32_t>(g)}, t.graph);
       t.torus_up.assign(static_cast<std::size_t>(t.gpus) * D, 0);
@@ -269,14 +275,20 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
               fmt::format("fabric.spine_oversubscription must be >= 1, got {}", fabric.spine_oversubscription));
       require(fabric.spine_link.bandwidth_gb_per_s >= 0, "fabric.spine_link bandwidth must be >= 0");
       t.tiers = fabric.tiers;
+      const std::string& routing = fabric.routing == "auto" ? fabric.link.routing : fabric.routing;
+      require(routing == "ecmp" || routing == "d_mod_k",
+              fmt::format("fabric.routing '{}' (fabric link '{}') is not supported; use \"ecmp\", \"d_mod_k\" or "
+                          "\"auto\"",
+                          routing, fabric.link.name));
+      t.d_mod_k = routing == "d_mod_k";
     }
 
     const double us = 1e-6;
     const double switch_s = fabric.switch_latency_us * us;
-    const double nic_bw = cluster.nic.bandwidth_gb_per_s * 1e9;
-    const double fabric_bw = fabric.link.bandwidth_gb_per_s > 0 ? fabric.link.bandwidth_gb_per_s * 1e9 : nic_bw;
+    const double nic_bw = cluster.nic.achievable_bytes_per_s();
+    const double fabric_bw = fabric.link.bandwidth_gb_per_s > 0 ? fabric.link.achievable_bytes_per_s() : nic_bw;
     const LinkSpec& spine_link = fabric.spine_link.bandwidth_gb_per_s > 0 ? fabric.spine_link : fabric.link;
-    const double spine_bw = spine_link.bandwidth_gb_per_s > 0 ? spine_link.bandwidth_gb_per_s * 1e9 : fabric_bw;
+    const double spine_bw = spine_link.bandwidth_gb_per_s > 0 ? spine_link.achievable_bytes_per_s() : fabric_bw;
     const int half_radix = std::max(1, fabric.switch_radix / 2);
     const int total_nics = t.nodes * t.nics_per_node;
 
@@ -298,7 +310,13 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
           t.leaf_of_nic[static_cast<std::size_t>(n)] = static_cast<std::uint32_t>(n / half_radix);
       }
       attached.assign(static_cast<std::size_t>(t.leaves), 0);
-      for (std::uint32_t l : t.leaf_of_nic) ++attached[l];
+      // A NIC's down-port on its leaf is its order among the leaf's NICs (before ++).
+      t.dest_index.resize(static_cast<std::size_t>(total_nics));
+      for (std::size_t n = 0; n < t.leaf_of_nic.size(); ++n) {
+        const std::uint32_t l = t.leaf_of_nic[n];
+        t.dest_index[n] = l * static_cast<std::uint32_t>(half_radix) + static_cast<std::uint32_t>(attached[l]);
+        ++attached[l];
+      }
       if (t.tiers >= 2) {
         leaf_up_bw.resize(attached.size());
         double max_up = 0;
@@ -360,7 +378,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
     // Edges. Latency of a link = its LinkSpec latency + switch_latency_us when
     // it enters a fabric switch (leaf, spine, core).
     if (t.has_scale_up) {
-      const double bw = cluster.scale_up.bandwidth_gb_per_s * 1e9, lat = cluster.scale_up.latency_us * us;
+      const double bw = cluster.scale_up.achievable_bytes_per_s(), lat = cluster.scale_up.latency_us * us;
       t.gpu_up.resize(static_cast<std::size_t>(t.gpus));
       for (int g = 0; g < t.gpus; ++g)
         t.gpu_up[static_cast<std::size_t>(g)] =
@@ -368,7 +386,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
                        lat, "scale_up");
     }
     if (t.has_fabric) {
-      const double pcie_bw = cluster.gpu_nic.bandwidth_gb_per_s * 1e9, pcie_lat = cluster.gpu_nic.latency_us * us;
+      const double pcie_bw = cluster.gpu_nic.achievable_bytes_per_s(), pcie_lat = cluster.gpu_nic.latency_us * us;
       t.gpu_nic.resize(static_cast<std::size_t>(t.gpus));
       for (int g = 0; g < t.gpus; ++g)
         t.gpu_nic[static_cast<std::size_t>(g)] =

@@ -7,8 +7,15 @@
 //
 // Routing: GPUs of one node talk through the node's scale-up switch; GPUs of
 // different nodes go GPU -> NIC -> fabric -> NIC -> GPU over shortest paths
-// (fewest hops); among equal-cost paths ECMP picks one by a deterministic
-// hash of (src, dst, flow key).
+// (fewest hops). Among equal-cost paths (fabric.routing):
+// - ecmp (Ethernet): a deterministic hash of (src, dst, flow key) picks one;
+// - d_mod_k (InfiniBand; OpenSM's ftree engine, Zahavi et al. 2010): static
+//   routing by destination only. With d = the destination NIC's global
+//   down-port (leaf x radix/2 + its port on the leaf), a leaf sends up to
+//   spine plane d mod S and a spine up to core (d / S) mod C. A shift
+//   permutation (every NIC i sends to i + k) then puts at most one flow on
+//   any link of a full fat tree: consecutive sources of one switch have
+//   consecutive destinations, so distinct residues.
 //
 // Torus (fabric.topology "torus", TPU ICI): the chips are the only vertices;
 // chip g = x + X (y + Y z) links to its +1 neighbour (with wrap-around) in

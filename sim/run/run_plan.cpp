@@ -63,12 +63,38 @@ double rule_interval_s(const RunPlan& plan, const std::string& rule) {
   return whole_steps_interval(tau, plan.step_time_s);
 }
 
-RunPlan plan_run(const Scenario& s, const StepResult& step) {
+BatchRamp batch_ramp(const TrainingSpec& t, double full_step_s, double start_step_s) {
+  BatchRamp r;
+  if (t.batch_ramp_start <= 0 || t.batch_ramp_increment <= 0 || t.global_batch <= t.batch_ramp_start) return r;
+  const int stages = (t.global_batch - t.batch_ramp_start) / t.batch_ramp_increment;
+  const double per_stage = t.batch_ramp_samples / stages;
+  const double run_sequences = t.total_tokens / t.seq_len;
+  // Linear in the batch (m is proportional to it): through (start, t0) and (global, t1).
+  const double slope = (full_step_s - start_step_s) / (t.global_batch - t.batch_ramp_start);
+  for (int k = 0; k < stages && r.sequences < run_sequences; ++k) {
+    const double batch = t.batch_ramp_start + static_cast<double>(k) * t.batch_ramp_increment;
+    const double sequences = std::min(per_stage, run_sequences - r.sequences);
+    const double steps = sequences / batch;
+    r.steps += steps;
+    r.work_s += steps * (start_step_s + slope * (batch - t.batch_ramp_start));
+    r.sequences += sequences;
+  }
+  return r;
+}
+
+RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start) {
   RunPlan p;
   const double tokens_per_step = static_cast<double>(s.training.global_batch) * s.training.seq_len;
-  p.steps = tokens_per_step > 0 ? s.training.total_tokens / tokens_per_step : 0;
   const int nodes = s.cluster.nodes;
-  p.step_time_s = step.time_s * (1 + s.stragglers.jitter_fraction * harmonic_number(nodes));
+  const double stragglers = 1 + s.stragglers.jitter_fraction * harmonic_number(nodes);
+  p.step_time_s = step.time_s * stragglers;
+  BatchRamp ramp;
+  if (ramp_start != nullptr && ramp_start->time_s > 0)
+    ramp = batch_ramp(s.training, step.time_s, ramp_start->time_s);
+  p.ramp_steps = ramp.steps;
+  p.ramp_work_s = ramp.work_s * stragglers;
+  const double rest_tokens = std::max(0.0, s.training.total_tokens - ramp.sequences * s.training.seq_len);
+  p.steps = ramp.steps + (tokens_per_step > 0 ? rest_tokens / tokens_per_step : 0);
 
   const ClusterShape job = cluster_shape(s.cluster, nodes);
   const CheckpointSpec& k = s.checkpoint;

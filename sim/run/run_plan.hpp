@@ -26,8 +26,10 @@
 namespace orrery {
 
 struct RunPlan {
-  double steps = 0;                    // to reach the training tokens (fractional)
-  double step_time_s = 0;              // stragglers included
+  double steps = 0;                    // to reach the training tokens (fractional), the ramp's included
+  double step_time_s = 0;              // of a full-batch step, stragglers included
+  double ramp_steps = 0;               // steps of the batch-size ramp (smaller, shorter steps)
+  double ramp_work_s = 0;              // their compute time
   double checkpoint_bytes = 0;
   double checkpoint_write_s = 0;       // bytes / write bandwidth
   double checkpoint_copy_s = 0;        // async: bytes / (GPUs x host copy bandwidth)
@@ -45,7 +47,7 @@ struct RunPlan {
   int trials = 1;
   std::uint64_t seed = 1;
 
-  double work_s() const { return steps * step_time_s; }
+  double work_s() const { return ramp_work_s + (steps - ramp_steps) * step_time_s; }
   // The stall of one checkpoint (see above).
   double checkpoint_stall_s() const;
   double job_failure_rate_per_s() const;
@@ -57,8 +59,23 @@ struct RunPlan {
 
 // Steps x step time with stragglers, failure causes, checkpoint times and
 // the interval from the scenario's rule ("search" resolves to daly here;
-// simulate_run searches).
-RunPlan plan_run(const Scenario& s, const StepResult& step);
+// simulate_run searches). With a batch-size ramp, `ramp_start` is the step
+// simulated at training.batch_ramp_start sequences (see BatchRamp).
+RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start = nullptr);
+
+// Megatron's batch-size ramp (--rampup-batch-size START INCREMENT SAMPLES):
+// n = (global - START) / INCREMENT stages; stage k runs batches of
+// START + k x INCREMENT sequences until SAMPLES / n sequences are consumed.
+// A step's time is affine in its microbatches per replica m: a pipeline
+// step is (m + pp - 1) microbatch slots plus the fixed gradient reduction
+// and optimizer step, so t(m) is the line through the two simulated steps
+// (start and full batch). Truncated when the run's tokens end inside it.
+struct BatchRamp {
+  double steps = 0;
+  double work_s = 0;          // before stragglers
+  double sequences = 0;       // consumed by the ramp
+};
+BatchRamp batch_ramp(const TrainingSpec& t, double full_step_s, double start_step_s);
 
 // Rounds a wanted interval to whole steps (at least one); infinity stays.
 double whole_steps_interval(double wanted_s, double step_time_s);

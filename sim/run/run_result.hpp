@@ -46,6 +46,8 @@ struct RunSimulation {
   std::uint64_t seed = 0;
   double steps = 0;                     // to reach the training tokens
   double step_time_s = 0;               // from the step simulation (mean, stragglers included)
+  double ramp_steps = 0;                // of them, the batch-size ramp's (0: no ramp)
+  double ramp_days = 0;                 // the ramp's compute time
   double checkpoint_bytes = 0;
   double checkpoint_write_s = 0;        // time the job stalls per checkpoint
   double checkpoint_load_s = 0;

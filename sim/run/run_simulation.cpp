@@ -404,6 +404,8 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
   r.seed = plan.seed;
   r.steps = plan.steps;
   r.step_time_s = plan.step_time_s;
+  r.ramp_steps = plan.ramp_steps;
+  r.ramp_days = plan.ramp_work_s / kDay;
   r.checkpoint_bytes = plan.checkpoint_bytes;
   const double work = plan.work_s();
   const int checkpoints = plan.checkpoints_in(work);
@@ -448,9 +450,9 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
   return r;
 }
 
-RunSimulation simulate_run(const Scenario& s, const StepResult& step) {
+RunSimulation simulate_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start) {
   if (!(s.training.total_tokens > 0) || !(step.time_s > 0)) return {};
-  return simulate_run(plan_run(s, step), s.checkpoint.interval == "search");
+  return simulate_run(plan_run(s, step, ramp_start), s.checkpoint.interval == "search");
 }
 
 }  // namespace orrery

@@ -75,6 +75,8 @@ LinkSpec link_from_json(const std::string& name, const nlohmann::json& e) {
   l.name = name;
   l.bandwidth_gb_per_s = e.at("bandwidth_gb_per_s").get<double>();
   l.latency_us = e.at("latency_us").get<double>();
+  l.routing = e.at("routing").get<std::string>();
+  l.efficiency = e.at("efficiency").get<double>();
   l.source = e.at("source").get<std::string>();
   return l;
 }

@@ -55,30 +55,100 @@ std::string cluster_gpus(const Scenario& s, i64 gpus) {
   return fmt::format("the cluster has {} GPUs ({} nodes x {})", gpus, s.cluster.nodes, s.cluster.node.gpus_per_node);
 }
 
+// World size = tp x cp x pp x dp (Megatron; expert parallelism lives inside
+// dp). With cp 1 the messages name tp, pp and dp only.
 void check_or_derive_dp(Scenario& s, bool dp_given, i64 gpus) {
   ParallelismSpec& p = s.parallelism;
-  const i64 model_parallel = static_cast<i64>(p.tp) * p.pp;
+  const bool cp = p.cp > 1;
+  const i64 tp_cp = static_cast<i64>(p.tp) * p.cp;
+  const i64 model_parallel = tp_cp * p.pp;
+  const std::string mp_names = cp ? "tp x cp x pp" : "tp x pp";
+  const std::string mp_values = cp ? fmt::format("tp {} x cp {} x pp {}", p.tp, p.cp, p.pp)
+                                   : fmt::format("tp {} x pp {}", p.tp, p.pp);
   if (dp_given) {
     const i64 product = model_parallel * p.dp;
     if (product == gpus) return;
     std::string hint = gpus % model_parallel == 0
                            ? fmt::format("try dp {}", gpus / model_parallel)
-                           : fmt::format("tp x pp = {} does not divide {}; change tp or pp", model_parallel, gpus);
-    throw InputError("parallelism", fmt::format("tp {} x pp {} x dp {} = {}", p.tp, p.pp, p.dp, product),
-                     "but " + cluster_gpus(s, gpus) + "; tp x pp x dp must equal it", hint);
+                           : fmt::format("{} = {} does not divide {}; change {}", mp_names, model_parallel, gpus,
+                                         cp ? "tp, cp or pp" : "tp or pp");
+    throw InputError("parallelism", fmt::format("{} x dp {} = {}", mp_values, p.dp, product),
+                     "but " + cluster_gpus(s, gpus) + "; " + mp_names + " x dp must equal it", hint);
   }
   if (gpus % model_parallel != 0) {
-    // Suggest the pipeline depths that would work with this tp.
+    // Suggest the pipeline depths that would work with this tp (and cp).
     std::vector<i64> pps;
-    if (gpus % p.tp == 0)
-      for (i64 d : divisors(gpus / p.tp))
+    if (gpus % tp_cp == 0)
+      for (i64 d : divisors(gpus / tp_cp))
         if (d <= s.model.layers) pps.push_back(d);
-    throw InputError("parallelism", fmt::format("tp {} x pp {} = {}", p.tp, p.pp, model_parallel),
-                     "does not divide the GPUs: " + cluster_gpus(s, gpus) + ", and dp = GPUs / (tp x pp)",
-                     pps.empty() ? fmt::format("tp {} does not divide {}; change tp", p.tp, gpus)
+    throw InputError("parallelism", fmt::format("{} = {}", mp_values, model_parallel),
+                     "does not divide the GPUs: " + cluster_gpus(s, gpus) + ", and dp = GPUs / (" + mp_names + ")",
+                     pps.empty() ? fmt::format("{} {} does not divide {}; change {}", cp ? "tp x cp" : "tp",
+                                               tp_cp, gpus, cp ? "tp or cp" : "tp")
                                  : "try pp " + join_or(to_strings(pps)));
   }
   p.dp = static_cast<int>(gpus / model_parallel);
+}
+
+// Context parallelism (Megatron's load-balanced ring attention): every
+// sequence is cut into 2 cp equal chunks, rank i keeping chunks i and
+// 2 cp - 1 - i, and the K/V blocks go through a fused attention kernel.
+void check_cp(const Scenario& s) {
+  const ParallelismSpec& p = s.parallelism;
+  if (p.cp == 1) return;
+  const i64 seq = s.training.seq_len, unit = 2 * static_cast<i64>(p.cp);
+  if (seq % unit != 0) {
+    std::vector<i64> valid;
+    for (i64 d : divisors(seq))
+      if (d % 2 == 0 && d / 2 <= 1024) valid.push_back(d / 2);
+    const i64 lower = seq / unit * unit;
+    throw InputError("parallelism.cp", std::to_string(p.cp),
+                     fmt::format("training.seq_len {} is not a multiple of 2 x cp = {} (each rank holds two of the "
+                                 "2 cp equal chunks of every sequence)",
+                                 seq, unit),
+                     lower > 0 ? fmt::format("try seq_len {} or {}, or cp {}", lower, lower + unit, join_or(to_strings(valid)))
+                               : fmt::format("try seq_len {}", unit));
+  }
+  if (!s.training.flash_attention)
+    throw InputError("training.flash_attention", "false",
+                     fmt::format("context parallelism (cp {}) passes K/V blocks through a fused attention kernel, "
+                                 "never an s x s score matrix",
+                                 p.cp),
+                     "set flash_attention to true, or cp to 1");
+}
+
+// Expert parallelism (Megatron): EP groups are carved out of the
+// data-parallel ranks of a stage, so ep divides dp, and each rank holds a
+// whole number of the routed experts, so ep divides experts.
+void check_ep(const Scenario& s) {
+  const ParallelismSpec& p = s.parallelism;
+  const ModelSpec& m = s.model;
+  if (p.ep == 1) return;
+  if (!m.moe())
+    throw InputError("parallelism.ep", std::to_string(p.ep),
+                     fmt::format("{} is a dense model (experts 0): there are no experts to spread", m.name),
+                     "set ep to 1, or pick a mixture-of-experts model (mixtral-8x7b, deepseek-v3)");
+  if (m.experts % p.ep != 0 || p.dp % p.ep != 0) {
+    std::vector<i64> valid;
+    for (i64 d : divisors(std::gcd(m.experts, p.dp))) valid.push_back(d);
+    const std::string why =
+        m.experts % p.ep != 0
+            ? fmt::format("does not divide the {} experts of {} (each rank holds experts / ep whole experts)",
+                          m.experts, m.name)
+            : fmt::format("does not divide dp {} (expert-parallel groups are carved out of the data-parallel "
+                          "ranks, ep consecutive replicas each)",
+                          p.dp);
+    throw InputError("parallelism.ep", std::to_string(p.ep), why,
+                     fmt::format("try ep {} (divisors of gcd(experts {}, dp {}))", join_or(to_strings(valid)),
+                                 m.experts, p.dp));
+  }
+  // Megatron's alltoall dispatcher routes each TP rank's sequence shard.
+  if (p.tp > 1 && !p.sp)
+    throw InputError("parallelism.sp", "false",
+                     fmt::format("expert parallelism (ep {}) with tensor parallelism (tp {}) needs sequence "
+                                 "parallelism: each TP rank routes its 1/tp of the tokens (as Megatron requires)",
+                                 p.ep, p.tp),
+                     "set sp to true, or tp to 1");
 }
 
 void check_batch(const Scenario& s) {
@@ -137,6 +207,40 @@ void check_schedule(const Scenario& s) {
   }
 }
 
+// Every batch of the ramp must run whole microbatches on every replica (and,
+// interleaved, whole groups of pp), as Megatron's ramp calculator requires.
+void check_batch_ramp(const Scenario& s) {
+  const TrainingSpec& t = s.training;
+  if (t.batch_ramp_start == 0) {
+    if (t.batch_ramp_increment == 0 && t.batch_ramp_samples == 0) return;
+    throw InputError("training.batch_ramp_start", "0",
+                     "batch_ramp_increment or batch_ramp_samples is set but the ramp has no start",
+                     "set batch_ramp_start (sequences of the first steps), or remove the ramp keys");
+  }
+  const ParallelismSpec& p = s.parallelism;
+  const i64 unit = static_cast<i64>(p.dp) * p.micro_batch * (p.schedule == "interleaved" ? p.pp : 1);
+  const std::string unit_why = p.schedule == "interleaved"
+                                   ? fmt::format("dp {} x micro_batch {} x pp {} = {}", p.dp, p.micro_batch, p.pp, unit)
+                                   : fmt::format("dp {} x micro_batch {} = {}", p.dp, p.micro_batch, unit);
+  if (t.batch_ramp_start >= t.global_batch)
+    throw InputError("training.batch_ramp_start", std::to_string(t.batch_ramp_start),
+                     fmt::format("must be below global_batch {} (the ramp grows towards it)", t.global_batch),
+                     "lower batch_ramp_start, or set it to 0 for no ramp");
+  if (t.batch_ramp_start % unit != 0)
+    throw InputError("training.batch_ramp_start", std::to_string(t.batch_ramp_start),
+                     "must be a multiple of " + unit_why + " (every replica runs whole microbatches)",
+                     fmt::format("try {}", std::max<i64>(unit, t.batch_ramp_start / unit * unit)));
+  const i64 grow = t.global_batch - t.batch_ramp_start;
+  if (t.batch_ramp_increment <= 0 || t.batch_ramp_increment % unit != 0 || grow % t.batch_ramp_increment != 0)
+    throw InputError("training.batch_ramp_increment", std::to_string(t.batch_ramp_increment),
+                     fmt::format("must be a positive multiple of {} that divides global_batch - batch_ramp_start = {}",
+                                 unit_why, grow),
+                     fmt::format("try {}", unit));
+  if (!(t.batch_ramp_samples > 0))
+    throw InputError("training.batch_ramp_samples", fmt::format("{}", t.batch_ramp_samples),
+                     "the ramp needs the number of sequences it lasts", "BLOOM's: 9765625 (about 20B tokens)");
+}
+
 }  // namespace
 
 void check_plan(Scenario& s, bool dp_given) {
@@ -149,9 +253,12 @@ void check_plan(Scenario& s, bool dp_given) {
   check_precision(s);
   check_tp(s, gpus);
   check_pp(s);
+  check_cp(s);
   check_or_derive_dp(s, dp_given, gpus);
+  check_ep(s);
   check_batch(s);
   check_schedule(s);
+  check_batch_ramp(s);
 }
 
 }  // namespace orrery

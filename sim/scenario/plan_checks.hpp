@@ -1,6 +1,7 @@
 #pragma once
 // Plan consistency: the checks that need the resolved model and cluster
-// together (tp x pp x dp = GPUs, tp divides the heads, ...), with the
+// together (tp x cp x pp x dp = GPUs, tp divides the heads, ep divides dp
+// and the experts, seq_len divides by 2 cp, ...), with the
 // numbers in the message. Memory fit is checked later, by sim/step.
 #include "sim/scenario/scenario.hpp"
 

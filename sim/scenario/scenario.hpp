@@ -21,12 +21,21 @@ struct TrainingSpec {
   std::string optimizer = "adam";       // "adam" (fp32 master + 2 moments) or "sgd" (fp32 master + momentum)
   double total_tokens = 0;              // tokens to train on (for the run estimate)
   bool flash_attention = true;          // fused attention (no s x s matrix in HBM)
+  // Batch-size ramp (Megatron's --rampup-batch-size START INCREMENT SAMPLES):
+  // the run starts at batch_ramp_start sequences per step and grows by
+  // batch_ramp_increment every SAMPLES / ((global_batch - start) / increment)
+  // sequences until global_batch. batch_ramp_start 0: no ramp.
+  int batch_ramp_start = 0;
+  int batch_ramp_increment = 0;
+  double batch_ramp_samples = 0;
 };
 
 struct ParallelismSpec {
   int tp = 1;
   int pp = 1;
   int dp = 1;
+  int cp = 1;                           // context-parallel degree (ring attention over seq_len / cp chunks)
+  int ep = 1;                           // expert-parallel degree (carved out of dp)
   int micro_batch = 1;                  // sequences per microbatch
   std::string schedule = "1f1b";        // "1f1b", "gpipe" or "interleaved"
   int vpp = 1;                          // virtual stages per rank (interleaved only)
@@ -34,6 +43,8 @@ struct ParallelismSpec {
   bool sp = false;                      // Megatron sequence parallelism (with tp > 1)
   int zero = 0;                         // ZeRO stage: 0 none, 1 optimizer, 2 + gradients, 3 + weights
   double grad_bucket_mib = 25;          // gradient all-reduce bucket size
+  bool overlap_grad_reduce = true;      // gradient buckets overlap the last backward (else one collective after it)
+  bool micro_batch_auto = false;        // micro_batch "auto": simulate_step picks the fastest (micro_batch_search.hpp)
   int microbatches(int global_batch) const { return global_batch / (dp * micro_batch); }
 };
 

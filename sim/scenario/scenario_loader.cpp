@@ -91,6 +91,7 @@ void resolve_cluster(const nlohmann::json& c, const Catalog& catalog, const Sche
     fabric.spine_link = fabric.link;
   }
   fabric.switch_latency_us = f.at("switch_latency_us").get<double>();
+  fabric.routing = f.at("routing").get<std::string>();
   parse_torus_dims(f.at("torus_dims").get<std::string>(), out);
 }
 
@@ -148,9 +149,35 @@ Scenario parse_scenario(const nlohmann::json& doc, const Catalog& catalog, const
 
 namespace {
 
+// parallelism.micro_batch "auto" is the one word the integer field takes
+// (micro_batch_search.hpp): the rest of the section is validated as usual,
+// with the default micro batch in its place.
+bool micro_batch_is_auto(const nlohmann::json& doc, const Schema& schema) {
+  if (!doc.is_object()) return false;
+  const auto p = doc.find("parallelism");
+  if (p == doc.end() || !p->is_object()) return false;
+  const auto mb = p->find("micro_batch");
+  if (mb == p->end() || !mb->is_string()) return false;
+  const auto& word = mb->get_ref<const std::string&>();
+  if (word != "auto") {
+    const bool number = !word.empty() && word.find_first_not_of("0123456789") == std::string::npos;
+    throw InputError("parallelism.micro_batch", "\"" + word + "\"",
+                     "expected " + describe_allowed(*schema.at("parallelism").find("micro_batch")) + ", or \"auto\"",
+                     number ? "write numbers without quotes: " + word
+                            : "\"auto\" simulates micro batches 1, 2, 4 and 8 and keeps the fastest that fits");
+  }
+  return true;
+}
+
 Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, const std::filesystem::path& base_dir) {
   const Schema schema = make_schema();
-  const nlohmann::json root = normalize_section(doc, schema.at(""), schema, "", true);
+  const bool micro_batch_auto = micro_batch_is_auto(doc, schema);
+  nlohmann::json without_auto;
+  if (micro_batch_auto) {
+    without_auto = doc;
+    without_auto["parallelism"].erase("micro_batch");
+  }
+  const nlohmann::json root = normalize_section(micro_batch_auto ? without_auto : doc, schema.at(""), schema, "", true);
 
   Scenario s;
   s.name = root.at("name").get<std::string>();
@@ -169,12 +196,17 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.training.optimizer = t.at("optimizer").get<std::string>();
   s.training.total_tokens = t.at("total_tokens").get<double>();
   s.training.flash_attention = t.at("flash_attention").get<bool>();
+  s.training.batch_ramp_start = t.at("batch_ramp_start").get<int>();
+  s.training.batch_ramp_increment = t.at("batch_ramp_increment").get<int>();
+  s.training.batch_ramp_samples = t.at("batch_ramp_samples").get<double>();
 
   const nlohmann::json& p = root.at("parallelism");
   s.parallelism.tp = p.at("tp").get<int>();
   s.parallelism.pp = p.at("pp").get<int>();
   const bool dp_given = p.contains("dp");
   if (dp_given) s.parallelism.dp = p.at("dp").get<int>();
+  s.parallelism.cp = p.at("cp").get<int>();
+  s.parallelism.ep = p.at("ep").get<int>();
   s.parallelism.micro_batch = p.at("micro_batch").get<int>();
   s.parallelism.schedule = p.at("schedule").get<std::string>();
   s.parallelism.vpp = p.at("vpp").get<int>();
@@ -182,6 +214,8 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.parallelism.sp = p.at("sp").get<bool>();
   s.parallelism.zero = p.at("zero").get<int>();
   s.parallelism.grad_bucket_mib = p.at("grad_bucket_mib").get<double>();
+  s.parallelism.overlap_grad_reduce = p.at("overlap_grad_reduce").get<bool>();
+  s.parallelism.micro_batch_auto = micro_batch_auto;
 
   const nlohmann::json& e = root.at("efficiency");
   s.efficiency.gemm = e.at("gemm").get<double>();

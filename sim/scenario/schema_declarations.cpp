@@ -124,6 +124,10 @@ Section fabric_section() {
                .target = "links", .default_note = "`link`"},
               {.key = "switch_latency_us", .type = FT::number, .unit = "us", .doc = "latency added per switch hop",
                .default_value = d.switch_latency_us, .min = 0, .max = 100},
+              {.key = "routing", .type = FT::choice,
+               .doc = "path choice among equal-cost paths: ecmp (hash of the flow), d_mod_k (static, by "
+                      "destination: InfiniBand's fat-tree routing), auto (the fabric link's `routing`)",
+               .default_value = d.routing, .choices = {"auto", "ecmp", "d_mod_k"}},
           }};
 }
 
@@ -177,6 +181,18 @@ Section training_section() {
                .note = "the cap, 1e15, is about 67 times the 15e12 tokens of Llama 3"},
               {.key = "flash_attention", .type = FT::boolean,
                .doc = "fused attention: no s x s score matrix in HBM", .default_value = d.flash_attention},
+              {.key = "batch_ramp_start", .type = FT::integer, .unit = "sequences",
+               .doc = "batch-size ramp-up (Megatron's --rampup-batch-size START INCREMENT SAMPLES): the run's first "
+                      "steps take this many sequences; 0: no ramp, every step takes global_batch",
+               .default_value = d.batch_ramp_start, .min = 0, .max = 1048576,
+               .note = "below global_batch, and global_batch - start a multiple of batch_ramp_increment; every "
+                       "batch of the ramp is a multiple of dp x micro_batch"},
+              {.key = "batch_ramp_increment", .type = FT::integer, .unit = "sequences",
+               .doc = "how much the batch grows at each stage of the ramp", .default_value = d.batch_ramp_increment,
+               .min = 0, .max = 1048576},
+              {.key = "batch_ramp_samples", .type = FT::number, .unit = "sequences",
+               .doc = "sequences over which the batch grows from batch_ramp_start to global_batch (BLOOM: 9765625)",
+               .default_value = d.batch_ramp_samples, .min = 0, .max = 1e13},
           }};
 }
 
@@ -184,16 +200,20 @@ Section parallelism_section() {
   const ParallelismSpec d;
   return {.id = "parallelism",
           .title = "Parallelism",
-          .doc = "How the model and the batch are split over the GPUs: tp x pp x dp = GPUs.",
+          .doc = "How the model and the batch are split over the GPUs: tp x cp x pp x dp = GPUs (expert "
+                 "parallelism is carved out of dp).",
           .fields = {
               {.key = "tp", .type = FT::integer, .doc = "tensor-parallel degree: must divide heads and kv_heads",
                .default_value = d.tp, .min = 1, .max = 1024},
               {.key = "pp", .type = FT::integer, .doc = "pipeline stages: at most the model's layers",
                .default_value = d.pp, .min = 1, .max = 1024},
-              {.key = "dp", .type = FT::integer, .doc = "data-parallel replicas; if given, tp x pp x dp must equal the GPUs",
-               .min = 1, .max = kMaxGpus, .default_note = "GPUs / (tp x pp)"},
+              {.key = "dp", .type = FT::integer,
+               .doc = "data-parallel replicas; if given, tp x cp x pp x dp must equal the GPUs",
+               .min = 1, .max = kMaxGpus, .default_note = "GPUs / (tp x cp x pp)"},
               {.key = "micro_batch", .type = FT::integer, .unit = "sequences",
-               .doc = "sequences per microbatch; global_batch must be a multiple of dp x micro_batch",
+               .doc = "sequences per microbatch; global_batch must be a multiple of dp x micro_batch. Or \"auto\": "
+                      "the fastest of 1, 2, 4 and 8 that divides global_batch / dp and fits in memory (each is "
+                      "simulated; the step result reports the choice)",
                .default_value = d.micro_batch, .min = 1, .max = 65536},
               {.key = "schedule", .type = FT::choice,
                .doc = "pipeline schedule: gpipe (all forwards, then all backwards), 1f1b (one forward, one "
@@ -213,16 +233,31 @@ Section parallelism_section() {
                       "all-gather, and the norm and dropout activations are split over tp (no effect with tp 1)",
                .default_value = d.sp},
               {.key = "zero", .type = FT::integer,
-               .doc = "ZeRO sharding over the data-parallel group: 0 none, 1 optimizer states (Megatron's "
-                      "distributed optimizer), 2 also gradients, 3 also parameters (FSDP full shard)",
+               .doc = "ZeRO sharding over the data-parallel group (dp x cp ranks; routed experts over dp x cp / ep): "
+                      "0 none, 1 optimizer states (Megatron's distributed optimizer), 2 also gradients, 3 also "
+                      "parameters (FSDP full shard)",
                .default_value = d.zero, .min = 0, .max = 3},
               {.key = "grad_bucket_mib", .type = FT::number, .unit = "MiB",
                .doc = "gradient all-reduce bucket size (overlaps communication with the backward pass)",
                .default_value = d.grad_bucket_mib, .min = 0.1, .max = 16384},
-          },
-          .planned_keys = {
-              {"cp", "context parallelism arrives in a later version"},
-              {"ep", "expert parallelism arrives with MoE models in a later version"},
+              {.key = "overlap_grad_reduce", .type = FT::boolean,
+               .doc = "gradient buckets are reduced during the last microbatch's backward (PyTorch DDP, Megatron "
+                      "--overlap-grad-reduce); false: one collective over all gradients after the whole backward, "
+                      "as Megatron-LM did up to 2022 (DDP_impl local: train_step all-reduces the contiguous "
+                      "gradient buffer after forward_backward_func returns)",
+               .default_value = d.overlap_grad_reduce},
+              {.key = "cp", .type = FT::integer,
+               .doc = "context-parallel degree (Megatron order tp, cp, dp, pp): each rank holds seq_len / cp tokens "
+                      "of every sequence (2 cp load-balanced chunks, so seq_len must divide by 2 cp) and passes "
+                      "K/V blocks round a ring overlapped with its attention; gradients are reduced over dp x cp; "
+                      "needs flash_attention",
+               .default_value = d.cp, .min = 1, .max = 1024},
+              {.key = "ep", .type = FT::integer,
+               .doc = "expert-parallel degree for mixture-of-experts models: each group of ep consecutive "
+                      "data-parallel ranks splits the routed experts (experts / ep each) and exchanges tokens by "
+                      "two all-to-alls per MoE layer each way; must divide dp and the experts; expert gradients "
+                      "are reduced over dp x cp / ep ranks",
+               .default_value = d.ep, .min = 1, .max = 1024},
           }};
 }
 
@@ -462,6 +497,15 @@ Section link_entry() {
                .required = true, .min = 0.001, .max = 1e6},
               {.key = "latency_us", .type = FT::number, .unit = "us", .doc = "one-way latency", .required = true,
                .min = 0, .max = 1e6},
+              {.key = "routing", .type = FT::choice,
+               .doc = "how a fabric of this link picks among equal-cost paths (its `fabric.routing: auto`): "
+                      "ecmp hashes each flow (Ethernet), d_mod_k routes by destination (InfiniBand subnet manager)",
+               .default_value = LinkSpec{}.routing, .choices = {"ecmp", "d_mod_k"}},
+              {.key = "efficiency", .type = FT::number, .unit = "fraction",
+               .doc = "the fraction of the bandwidth transfers achieve (link-layer and protocol overhead, from "
+                      "measured bandwidth such as nccl-tests' bus bandwidth); every flow over the link gets "
+                      "bandwidth x efficiency",
+               .default_value = LinkSpec{}.efficiency, .min = 0.05, .max = 1},
               source_field(),
           }};
 }

@@ -3,14 +3,16 @@
 // that does not fit is reported with the numbers, never silently simulated.
 //
 //   weights + gradients + optimizer states   (bytes per parameter below;
-//   ZeRO 1 shards the optimizer states over dp, 2 also the gradients,
-//   3 also the weights)
+//   ZeRO 1 shards the optimizer states over dp x cp, 2 also the gradients,
+//   3 also the weights; the routed experts, divided by tp x ep, shard over
+//   the expert-data-parallel group dp x cp / ep)
 // + activations of the microbatches in flight, counted from the schedule
 //   (pipeline_schedule.hpp; 1F1B: stage i holds min(pp - i, m) microbatches,
 //   GPipe m, interleaved (v chunks) on stage 0 (1 + (pp-1)/(pp v)) pp
 //   microbatches' worth when m >= pp; per layer per microbatch from
-//   activation_bytes_per_layer, Korthikanti et al. 2022, with sequence
-//   parallelism and selective recompute)
+//   activation_bytes_of_layer, Korthikanti et al. 2022, with sequence
+//   parallelism and selective recompute; divided by cp; a MoE model's dense
+//   and MoE layers each counted with their own MLP)
 // + buffers: a fixed framework allowance (CUDA context, cuBLAS workspace,
 //   allocator fragmentation), two gradient buckets (ZeRO 3: two gathered
 //   layers and one layer's gradients instead), and on the last stage the
@@ -30,8 +32,17 @@ namespace orrery {
 
 inline constexpr double kFrameworkAllowanceGib = 1.0;
 
-// Parameters held by one rank of `stage` (its layers / tp, plus the
-// embedding on the first stage and the output layer on the last).
+// Parameters held by one rank of `stage`: its layers / tp, plus the
+// embedding on the first stage and the output layer on the last; of them,
+// `expert` are the routed experts of its MoE layers / (tp x ep), reduced
+// over the expert-data-parallel group, `dense` the rest, reduced over dp x cp.
+// Expert and context parallelism are read from s.parallelism.
+struct StageParameters {
+  double dense = 0;
+  double expert = 0;
+  double total() const { return dense + expert; }
+};
+StageParameters stage_parameter_split(const Scenario& s, const RankLayout& layout, int stage);
 double stage_parameters_per_rank(const Scenario& s, const RankLayout& layout, int stage);
 
 std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& layout);

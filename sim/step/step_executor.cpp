@@ -8,11 +8,14 @@ namespace orrery {
 namespace {
 
 // Collective tokens: kind in the top bits, index below.
-constexpr std::uint64_t kTpToken = 0, kDpToken = 1, kPpToken = 2;
+constexpr std::uint64_t kTpToken = 0, kDpToken = 1, kPpToken = 2, kEpToken = 3, kCpToken = 4;
 constexpr int kTokenShift = 56;
 std::uint64_t token(std::uint64_t kind, std::uint64_t index) { return (kind << kTokenShift) | index; }
+// A CP transfer's token index: sender and receiver (ranks < 2^24, limits.hpp caps GPUs far below).
+constexpr int kCpShift = 24;
+constexpr std::uint64_t kCpMask = (std::uint64_t{1} << kCpShift) - 1;
 
-enum Stream : int { kCompute = 0, kTp = 1, kPp = 2, kDp = 3 };
+enum Stream : int { kCompute = 0, kTp = 1, kPp = 2, kDp = 3, kEp = 4, kCp = 5 };
 
 }  // namespace
 
@@ -30,19 +33,46 @@ StepExecutor::StepExecutor(Engine& engine, const StepProgram& program, const Ran
   tp_groups_.resize(static_cast<std::size_t>(layout_.tp_groups()));
   for (int g = 0; g < layout_.tp_groups(); ++g)
     for (int r : layout_.tp_group_members(g)) tp_members_.push_back(r);
-  dp_groups_.resize(static_cast<std::size_t>(layout_.dp_groups()));
-  for (int g = 0; g < layout_.dp_groups(); ++g) {
-    for (int r : layout_.dp_group_members(g)) dp_members_.push_back(r);
-    const int stage = g / layout_.tp();
-    dp_groups_[static_cast<std::size_t>(g)].launches.assign(
-        program_.stages[static_cast<std::size_t>(stage)].dp_items.size(), 0);
+  if (layout_.ep() > 1) {
+    ep_groups_.resize(static_cast<std::size_t>(layout_.ep_groups()));
+    for (int g = 0; g < layout_.ep_groups(); ++g)
+      for (int r : layout_.ep_group_members(g)) ep_members_.push_back(r);
   }
+  if (layout_.cp() > 1) cp_counts_.resize(static_cast<std::size_t>(n));
+
+  // Data-parallel streams: one per DP group, then (when some stage has
+  // expert items) one per expert-DP group.
+  auto add_stream = [&](int stage, const std::vector<int>& members, bool expert) {
+    DpGroup grp;
+    grp.stage = stage;
+    grp.expert = expert;
+    grp.first_member = dp_members_.size();
+    grp.size = static_cast<int>(members.size());
+    dp_members_.insert(dp_members_.end(), members.begin(), members.end());
+    const auto& items = program_.stages[static_cast<std::size_t>(stage)].dp_items;
+    for (std::size_t i = 0; i < items.size(); ++i)
+      if (items[i].expert == expert) grp.items.push_back(static_cast<std::uint32_t>(i));
+    grp.launches.assign(grp.items.size(), 0);
+    dp_groups_.push_back(std::move(grp));
+  };
+  for (int g = 0; g < layout_.dp_groups(); ++g) add_stream(layout_.stage_of_dp_group(g), layout_.dp_group_members(g), false);
+  expert_dp_base_ = static_cast<int>(dp_groups_.size());
+  const bool expert_items = std::any_of(program_.stages.begin(), program_.stages.end(), [](const StageProgram& sp) {
+    return std::any_of(sp.dp_items.begin(), sp.dp_items.end(), [](const DpItem& i) { return i.expert; });
+  });
+  if (expert_items)
+    for (int g = 0; g < layout_.expert_dp_groups(); ++g)
+      add_stream(layout_.stage_of_expert_dp_group(g), layout_.expert_dp_group_members(g), true);
   pp_counts_.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(program_.chunks) * 4, 0);
 
   traced_.assign(static_cast<std::size_t>(n), 0);
   for (int r : trace_ranks)
     if (r >= 0 && r < n) traced_[static_cast<std::size_t>(r)] = 1;
   timeline_.stream_names = {"compute", "tp", "pp", "dp"};
+  if (layout_.ep() > 1 || layout_.cp() > 1) {
+    timeline_.stream_names.emplace_back("ep");
+    timeline_.stream_names.emplace_back("cp");
+  }
   timeline_.names = program_.labels;
 }
 
@@ -68,13 +98,16 @@ void StepExecutor::trace(int rank, int stream, std::uint8_t name, std::int64_t s
   timeline_.spans.push_back({rank, static_cast<std::uint8_t>(stream), name, start, end - start});
 }
 
+int StepExecutor::dp_stream_of(int rank, bool expert) const {
+  return expert ? expert_dp_base_ + layout_.expert_dp_group_of(rank) : layout_.dp_group_of(rank);
+}
+
 // Executes `rank`'s instructions until one blocks or the program ends.
 void StepExecutor::run_rank(int rank) {
   RankState& st = ranks_[static_cast<std::size_t>(rank)];
   RankAccount& acc = accounts_[static_cast<std::size_t>(rank)];
   const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(rank)];
   const std::int64_t now = engine_.now().ns();
-  const RankCoords c = layout_.coords(rank);
 
   while (st.pc < prog.instrs.size()) {
     const Instr& in = prog.instrs[st.pc];
@@ -102,12 +135,44 @@ void StepExecutor::run_rank(int rank) {
         }
         return;  // resumes in on_collective_done
       }
+      case InstrKind::ep_all_to_all: {
+        const int g = layout_.ep_group_of(rank);
+        TpGroup& grp = ep_groups_[static_cast<std::size_t>(g)];
+        st.blocked_since = now;
+        if (++grp.arrived == layout_.ep()) {
+          grp.arrived = 0;
+          std::span<const int> gpus(ep_members_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(layout_.ep()),
+                                    static_cast<std::size_t>(layout_.ep()));
+          collectives_.start(CollectiveOp::all_to_all, gpus, static_cast<double>(in.value),
+                             CollectiveAlgorithm::automatic, this, token(kEpToken, static_cast<std::uint64_t>(g)));
+        }
+        return;  // resumes in on_collective_done
+      }
+      case InstrKind::cp_send: {
+        RankCoords peer = layout_.coords(rank);
+        peer.cp_index = (peer.cp_index + 1) % layout_.cp();
+        const int dst = layout_.rank(peer);
+        ++cp_counts_[static_cast<std::size_t>(rank)].sent;
+        const int pair[2] = {rank, dst};
+        collectives_.start(CollectiveOp::send_recv, pair, static_cast<double>(in.value),
+                           CollectiveAlgorithm::automatic, this,
+                           token(kCpToken, (static_cast<std::uint64_t>(rank) << kCpShift) | static_cast<std::uint64_t>(dst)));
+        ++st.pc;
+        break;
+      }
+      case InstrKind::cp_wait:
+        if (!cp_ready(rank)) {
+          st.blocked_since = now;
+          return;  // resumes when the transfers are done
+        }
+        ++st.pc;
+        break;
       case InstrKind::send_forward:
       case InstrKind::send_backward: {
         const bool fwd = in.kind == InstrKind::send_forward;
         // Interleaved schedules wrap: the last stage feeds stage 0's next chunk.
-        RankCoords peer = c;
-        peer.stage = (c.stage + (fwd ? 1 : layout_.pp() - 1)) % layout_.pp();
+        RankCoords peer = layout_.coords(rank);
+        peer.stage = (peer.stage + (fwd ? 1 : layout_.pp() - 1)) % layout_.pp();
         const int dst = layout_.rank(peer);
         std::uint32_t id;
         if (!free_messages_.empty()) {
@@ -138,18 +203,19 @@ void StepExecutor::run_rank(int rank) {
         break;
       }
       case InstrKind::dp_launch: {
-        const int g = layout_.dp_group_of(rank);
-        DpGroup& grp = dp_groups_[static_cast<std::size_t>(g)];
-        ++grp.launches[in.aux];
+        const DpItem& item = prog.dp_items[in.aux];
+        const int g = dp_stream_of(rank, item.expert);
+        ++dp_groups_[static_cast<std::size_t>(g)].launches[item.slot];
         ++st.pc;
         try_start_dp(g);
         break;
       }
       case InstrKind::dp_wait: {
-        const int g = layout_.dp_group_of(rank);
-        if (dp_groups_[static_cast<std::size_t>(g)].done <= static_cast<int>(in.aux)) {
+        const DpItem& item = prog.dp_items[in.aux];
+        const int g = dp_stream_of(rank, item.expert);
+        if (dp_groups_[static_cast<std::size_t>(g)].done <= static_cast<int>(item.slot)) {
           st.blocked_since = now;
-          return;  // resumes when the group finishes item aux
+          return;  // resumes when the stream finishes the item
         }
         ++st.pc;
         break;
@@ -162,13 +228,12 @@ void StepExecutor::run_rank(int rank) {
 void StepExecutor::try_start_dp(int g) {
   DpGroup& grp = dp_groups_[static_cast<std::size_t>(g)];
   if (grp.in_flight || grp.next >= static_cast<int>(grp.launches.size())) return;
-  if (grp.launches[static_cast<std::size_t>(grp.next)] < layout_.dp()) return;
-  const int stage = g / layout_.tp();
-  const DpItem& item = program_.stages[static_cast<std::size_t>(stage)].dp_items[static_cast<std::size_t>(grp.next)];
+  if (grp.launches[static_cast<std::size_t>(grp.next)] < grp.size) return;
+  const DpItem& item = program_.stages[static_cast<std::size_t>(grp.stage)]
+                           .dp_items[grp.items[static_cast<std::size_t>(grp.next)]];
   grp.in_flight = true;
   grp.started_ns = engine_.now().ns();
-  std::span<const int> gpus(dp_members_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(layout_.dp()),
-                            static_cast<std::size_t>(layout_.dp()));
+  std::span<const int> gpus(dp_members_.data() + grp.first_member, static_cast<std::size_t>(grp.size));
   collectives_.start(item.op, gpus, item.bytes, CollectiveAlgorithm::automatic, this,
                      token(kDpToken, static_cast<std::uint64_t>(g)));
 }
@@ -180,22 +245,57 @@ void StepExecutor::on_event(Engine&, std::uint32_t, std::uint64_t arg) {
   run_rank(rank);
 }
 
+// A blocking group collective (TP or EP) is done: its members go on.
+void StepExecutor::finish_group_collective(std::uint64_t kind, std::size_t base, int size, std::int64_t now) {
+  const std::vector<int>& members = kind == kTpToken ? tp_members_ : ep_members_;
+  for (int i = 0; i < size; ++i) {
+    const int r = members[base + static_cast<std::size_t>(i)];
+    RankState& st = ranks_[static_cast<std::size_t>(r)];
+    RankAccount& acc = accounts_[static_cast<std::size_t>(r)];
+    const double waited = static_cast<double>(now - st.blocked_since) * 1e-9;
+    if (kind == kTpToken) acc.tp_wait_s += waited;
+    else acc.ep_wait_s += waited;
+    trace(r, kind == kTpToken ? kTp : kEp, stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label,
+          st.blocked_since, now);
+    st.blocked_since = -1;
+    ++st.pc;
+  }
+  for (int i = 0; i < size; ++i) run_rank(members[base + static_cast<std::size_t>(i)]);
+}
+
+void StepExecutor::on_cp_done(std::uint64_t index, std::int64_t now) {
+  const int src = static_cast<int>(index >> kCpShift), dst = static_cast<int>(index & kCpMask);
+  ++cp_counts_[static_cast<std::size_t>(src)].sent_done;
+  ++cp_counts_[static_cast<std::size_t>(dst)].arrived;
+  for (int r : {src, dst}) {
+    RankState& st = ranks_[static_cast<std::size_t>(r)];
+    const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(r)];
+    if (st.blocked_since < 0 || st.pc >= prog.instrs.size()) continue;
+    const Instr& in = prog.instrs[st.pc];
+    if (in.kind != InstrKind::cp_wait || !cp_ready(r)) continue;
+    accounts_[static_cast<std::size_t>(r)].cp_wait_s += static_cast<double>(now - st.blocked_since) * 1e-9;
+    trace(r, kCp, in.label, st.blocked_since, now);
+    st.blocked_since = -1;
+    ++st.pc;
+    run_rank(r);
+  }
+}
+
 void StepExecutor::on_collective_done(Engine& engine, std::uint64_t tok) {
   const std::uint64_t kind = tok >> kTokenShift;
   const std::uint64_t index = tok & ((std::uint64_t{1} << kTokenShift) - 1);
   const std::int64_t now = engine.now().ns();
 
   if (kind == kTpToken) {
-    const std::size_t base = index * static_cast<std::size_t>(layout_.tp());
-    for (int i = 0; i < layout_.tp(); ++i) {
-      const int r = tp_members_[base + static_cast<std::size_t>(i)];
-      RankState& st = ranks_[static_cast<std::size_t>(r)];
-      accounts_[static_cast<std::size_t>(r)].tp_wait_s += static_cast<double>(now - st.blocked_since) * 1e-9;
-      trace(r, kTp, stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label, st.blocked_since, now);
-      st.blocked_since = -1;
-      ++st.pc;
-    }
-    for (int i = 0; i < layout_.tp(); ++i) run_rank(tp_members_[base + static_cast<std::size_t>(i)]);
+    finish_group_collective(kind, index * static_cast<std::size_t>(layout_.tp()), layout_.tp(), now);
+    return;
+  }
+  if (kind == kEpToken) {
+    finish_group_collective(kind, index * static_cast<std::size_t>(layout_.ep()), layout_.ep(), now);
+    return;
+  }
+  if (kind == kCpToken) {
+    on_cp_done(index, now);
     return;
   }
 
@@ -219,27 +319,29 @@ void StepExecutor::on_collective_done(Engine& engine, std::uint64_t tok) {
     return;
   }
 
-  // kDpToken: one item of a data-parallel group is done.
+  // kDpToken: one item of a data-parallel stream is done.
   const int g = static_cast<int>(index);
   DpGroup& grp = dp_groups_[static_cast<std::size_t>(g)];
-  const int stage = g / layout_.tp();
-  const CollectiveOp op = program_.stages[static_cast<std::size_t>(stage)].dp_items[static_cast<std::size_t>(grp.next)].op;
+  const StageProgram& stage = program_.stages[static_cast<std::size_t>(grp.stage)];
+  const CollectiveOp op = stage.dp_items[grp.items[static_cast<std::size_t>(grp.next)]].op;
   grp.in_flight = false;
   ++grp.next;
   ++grp.done;
-  const std::size_t base = index * static_cast<std::size_t>(layout_.dp());
   const std::uint8_t name = label(op == CollectiveOp::all_reduce       ? "dp_all_reduce"
                                   : op == CollectiveOp::reduce_scatter ? "dp_reduce_scatter"
                                                                        : "dp_all_gather");
-  for (int i = 0; i < layout_.dp(); ++i) trace(dp_members_[base + static_cast<std::size_t>(i)], kDp, name, grp.started_ns, now);
+  for (int i = 0; i < grp.size; ++i) trace(dp_members_[grp.first_member + static_cast<std::size_t>(i)], kDp, name, grp.started_ns, now);
   try_start_dp(g);
-  for (int i = 0; i < layout_.dp(); ++i) {
-    const int r = dp_members_[base + static_cast<std::size_t>(i)];
+  // try_start_dp may not grow dp_groups_, so grp stays valid.
+  for (int i = 0; i < grp.size; ++i) {
+    const int r = dp_members_[grp.first_member + static_cast<std::size_t>(i)];
     RankState& st = ranks_[static_cast<std::size_t>(r)];
     const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(r)];
     if (st.blocked_since < 0 || st.pc >= prog.instrs.size()) continue;
     const Instr& in = prog.instrs[st.pc];
-    if (in.kind != InstrKind::dp_wait || static_cast<int>(in.aux) >= grp.done) continue;
+    if (in.kind != InstrKind::dp_wait) continue;
+    const DpItem& item = prog.dp_items[in.aux];
+    if (item.expert != grp.expert || static_cast<int>(item.slot) >= grp.done) continue;
     accounts_[static_cast<std::size_t>(r)].dp_wait_s += static_cast<double>(now - st.blocked_since) * 1e-9;
     trace(r, kCompute, in.label, st.blocked_since, now);
     st.blocked_since = -1;

@@ -12,13 +12,20 @@
 // The data-parallel stream runs the stage's DP items (gradient buckets,
 // ZeRO gathers) in order: an item starts once every member of the DP group
 // has launched it and the previous item is done (one NCCL communicator),
-// overlapping compute; dp_wait blocks until a given item is done. Network
-// transfers share links through the FlowNetwork.
+// overlapping compute; dp_wait blocks until a given item is done. With
+// expert parallelism a second stream per expert-DP group runs the items
+// marked `expert` the same way. An expert-parallel all-to-all starts when
+// the last member of the EP group reaches it and blocks its members like a
+// TP collective. A context-parallel send starts a transfer to the next rank
+// of the CP ring and returns at once; cp_wait blocks until the rank's own
+// sends are done and as many blocks have arrived from the previous rank.
+// Network transfers share links through the FlowNetwork.
 //
 // Accounting, per rank: compute time; time blocked on TP collectives; time
 // blocked on receives, split into bubble (the sender had not sent yet) and
 // exposed pipeline communication (the bytes were on the wire); time blocked
-// on the data-parallel stream. What is left of the step is idle.
+// on the data-parallel streams; on EP all-to-alls; on the CP ring. What is
+// left of the step is idle.
 #include <cstdint>
 #include <vector>
 
@@ -36,6 +43,8 @@ struct RankAccount {
   double pp_comm_s = 0;
   double bubble_s = 0;
   double dp_wait_s = 0;
+  double ep_wait_s = 0;
+  double cp_wait_s = 0;
   std::int64_t finish_ns = -1;
 };
 
@@ -63,12 +72,21 @@ private:
   struct TpGroup {
     int arrived = 0;
   };
+  // One data-parallel stream: a DP group (dense) or an expert-DP group.
   struct DpGroup {
-    std::vector<int> launches;   // per DP item: members that launched it
-    int next = 0;                // next item to start
+    std::vector<int> launches;   // per slot of the stream: members that launched it
+    std::vector<std::uint32_t> items;   // slot -> index into the stage's dp_items
+    int next = 0;                // next slot to start
     bool in_flight = false;
-    int done = 0;                // items 0..done-1 are complete
+    int done = 0;                // slots 0..done-1 are complete
     std::int64_t started_ns = 0;
+    int stage = 0;
+    std::size_t first_member = 0;   // into dp_members_
+    int size = 0;
+    bool expert = false;
+  };
+  struct CpCounts {
+    std::uint32_t sent = 0, sent_done = 0, arrived = 0;
   };
   struct Message {
     int dst = 0;
@@ -85,6 +103,13 @@ private:
 
   void run_rank(int rank);
   void try_start_dp(int group);
+  int dp_stream_of(int rank, bool expert) const;
+  void finish_group_collective(std::uint64_t kind, std::size_t base, int size, std::int64_t now);
+  void on_cp_done(std::uint64_t index, std::int64_t now);
+  bool cp_ready(int rank) const {
+    const CpCounts& c = cp_counts_[static_cast<std::size_t>(rank)];
+    return c.sent_done == c.sent && c.arrived >= c.sent;
+  }
   void trace(int rank, int stream, std::uint8_t label, std::int64_t start, std::int64_t end);
   std::uint8_t label(const char* name);
 
@@ -99,8 +124,12 @@ private:
   std::vector<const StageProgram*> stage_of_rank_;
   std::vector<TpGroup> tp_groups_;
   std::vector<int> tp_members_;   // group * tp + i -> GPU
-  std::vector<DpGroup> dp_groups_;
-  std::vector<int> dp_members_;   // group * dp + i -> GPU
+  std::vector<TpGroup> ep_groups_;
+  std::vector<int> ep_members_;   // group * ep + i -> GPU
+  std::vector<DpGroup> dp_groups_;   // DP groups, then expert-DP groups (when a program uses them)
+  std::vector<int> dp_members_;
+  int expert_dp_base_ = 0;        // id of the first expert-DP stream
+  std::vector<CpCounts> cp_counts_;
   std::vector<std::uint32_t> pp_counts_;
   std::vector<Message> messages_;
   std::vector<std::uint32_t> free_messages_;

@@ -85,6 +85,72 @@ private:
   bool merge_;
 };
 
+// A layer's ops split where it communicates: the attention block around its
+// core (the context-parallel ring) and, for a MoE layer, the MLP around the
+// all-to-alls.
+struct TimedLayer {
+  bool moe = false;
+  Block attn_f, attn_b, mlp_f, mlp_b;            // whole blocks
+  Block attn_pre_f, attn_core_f, attn_post_f;    // attention forward around attn_core (cp > 1)
+  Block attn_pre_b, attn_core_b, attn_post_b;    // attention backward around attn_core_bwd (cp > 1)
+  Block attn_recompute;                          // the attention core ops (selective recompute)
+  Block router_f, experts_f, combine_f;          // MoE forward (router + shared experts first)
+  Block router_b, experts_b, combine_b;          // MoE backward (shared experts + router last)
+  double dispatch_bytes = 0;
+  double kv_block_bytes = 0;
+  double dense_params = 0;                       // per rank, reduced over dp x cp
+  double expert_params = 0;                      // per rank, reduced over the expert-DP group
+};
+
+// Ops before `name`, the op itself, and the ops after it.
+void split_at(const std::vector<Op>& ops, const char* name, const KernelTimer& timer, Precision p, Block& pre,
+              Block& at, Block& post) {
+  std::vector<Op> a, b, c;
+  bool seen = false;
+  for (const Op& op : ops) {
+    if (std::string_view(op.name) == name) {
+      b.push_back(op);
+      seen = true;
+    } else {
+      (seen ? c : a).push_back(op);
+    }
+  }
+  pre = time_ops(a, timer, p);
+  at = time_ops(b, timer, p);
+  post = time_ops(c, timer, p);
+}
+
+TimedLayer time_layer(const ModelSpec& m, const LayerShape& shape, int layer_index, const KernelTimer& timer,
+                      Precision p) {
+  const LayerOps ops = transformer_layer_ops(m, shape, layer_index);
+  TimedLayer t;
+  t.moe = ops.moe;
+  t.attn_f = time_ops(ops.attention_forward, timer, p);
+  t.mlp_f = time_ops(ops.mlp_forward, timer, p);
+  t.attn_b = time_ops(ops.attention_backward, timer, p);
+  t.mlp_b = time_ops(ops.mlp_backward, timer, p);
+  t.attn_recompute = time_ops(attention_core_ops(ops.attention_forward), timer, p);
+  if (ops.cp_steps > 1) {
+    split_at(ops.attention_forward, "attn_core", timer, p, t.attn_pre_f, t.attn_core_f, t.attn_post_f);
+    split_at(ops.attention_backward, "attn_core_bwd", timer, p, t.attn_pre_b, t.attn_core_b, t.attn_post_b);
+    t.kv_block_bytes = ops.kv_block_bytes;
+  }
+  if (ops.moe) {
+    auto joined = [](std::vector<Op> a, const std::vector<Op>& b) {
+      a.insert(a.end(), b.begin(), b.end());
+      return a;
+    };
+    t.router_f = time_ops(joined(ops.router_forward, ops.shared_forward), timer, p);
+    t.experts_f = time_ops(ops.experts_forward, timer, p);
+    t.combine_f = time_ops(ops.combine_forward, timer, p);
+    t.combine_b = time_ops(ops.combine_backward, timer, p);
+    t.experts_b = time_ops(ops.experts_backward, timer, p);
+    t.router_b = time_ops(joined(ops.shared_backward, ops.router_backward), timer, p);
+    t.dispatch_bytes = ops.dispatch_bytes;
+  }
+  return t;
+}
+
 }  // namespace
 
 StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer) {
@@ -95,22 +161,46 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   shape.micro_batch = par.micro_batch;
   shape.seq_len = s.training.seq_len;
   shape.tp = par.tp;
+  shape.cp = layout.cp();
+  shape.ep = layout.ep();
   shape.bytes_per_element = wide ? 4 : 2;
   shape.flash_attention = s.training.flash_attention;
 
-  const LayerOps layer = transformer_layer_ops(s.model, shape);
-  const Block attn_f = time_ops(layer.attention_forward, timer, prec);
-  const Block mlp_f = time_ops(layer.mlp_forward, timer, prec);
-  const Block attn_b = time_ops(layer.attention_backward, timer, prec);
-  const Block mlp_b = time_ops(layer.mlp_backward, timer, prec);
-  const Block embed_f = time_ops(embedding_forward_ops(s.model, shape), timer, prec);
-  const Block embed_b = time_ops(embedding_backward_ops(s.model, shape), timer, prec);
-  const Block head_f = time_ops(head_forward_ops(s.model, shape), timer, prec);
-  const Block head_b = time_ops(head_backward_ops(s.model, shape), timer, prec);
+  const ModelSpec& model = s.model;
+  const ParameterCount pc = count_parameters(model);
+  const bool moe_model = model.moe();
+  const int cp = layout.cp(), ep = layout.ep();
+  // Expert gradients reduce over their own group only with ep > 1 (with
+  // ep = 1 the expert-DP group is the DP group: one stream, as for a dense model).
+  const bool expert_stream = moe_model && ep > 1;
+  // Layer kinds: a dense model has one; a MoE model its first dense_layers
+  // layers dense, the rest MoE.
+  TimedLayer dense_layer = time_layer(model, shape, 0, timer, prec);
+  TimedLayer moe_layer;
+  if (moe_model) moe_layer = time_layer(model, shape, model.layers - 1, timer, prec);
+  if (!moe_model) {
+    dense_layer.dense_params = pc.per_layer / par.tp;
+  } else {
+    const double routed = pc.expert_per_layer * model.layers / model.moe_layers();
+    dense_layer.dense_params = pc.dense_layer / par.tp;
+    moe_layer.dense_params = (pc.moe_layer - routed) / par.tp;
+    moe_layer.expert_params = routed / (par.tp * ep);
+    if (!expert_stream) {
+      moe_layer.dense_params += moe_layer.expert_params;
+      moe_layer.expert_params = 0;
+    }
+  }
+  auto layer_at = [&](int global_index) -> const TimedLayer& {
+    return model.is_moe_layer(global_index) ? moe_layer : dense_layer;
+  };
+  const Block embed_f = time_ops(embedding_forward_ops(model, shape), timer, prec);
+  const Block embed_b = time_ops(embedding_backward_ops(model, shape), timer, prec);
+  const Block head_f = time_ops(head_forward_ops(model, shape), timer, prec);
+  const Block head_b = time_ops(head_backward_ops(model, shape), timer, prec);
 
-  const Block attn_core_f = time_ops(attention_core_ops(layer.attention_forward), timer, prec);
-
-  const double activation_bytes = static_cast<double>(par.micro_batch) * s.training.seq_len * s.model.hidden * shape.bytes_per_element;
+  // This rank's tokens of the microbatch: seq_len / cp of each sequence.
+  const double activation_bytes =
+      static_cast<double>(par.micro_batch) * (s.training.seq_len / cp) * model.hidden * shape.bytes_per_element;
   // Megatron's scatter/gather optimisation: each TP rank sends 1/tp of the
   // activation to its peer in the next stage, which all-gathers it over NVLink.
   const double pp_bytes = activation_bytes / par.tp;
@@ -120,7 +210,6 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   // (norm for clipping, update) and reads+writes master weights and states.
   const bool adam = s.training.optimizer == "adam";
   const double optimizer_bytes_per_param = adam ? 30 : 22;
-  const ParameterCount pc = count_parameters(s.model);
   const bool recompute_full = par.recompute == "full";
   const bool recompute_attention = par.recompute == "selective";
   const int m = par.microbatches(s.training.global_batch);
@@ -128,8 +217,12 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   const int pp = layout.pp();
   const bool tp_comm = par.tp > 1;
   const bool seq_par = tp_comm && par.sp;
-  const bool dp_comm = layout.dp() > 1;
+  // Non-expert gradients reduce over dp x cp (CP ranks hold different
+  // tokens of the same sequences), the routed experts' over dp x cp / ep.
+  const bool dp_comm = layout.dp_group_size() > 1;
+  const bool expert_comm = expert_stream && layout.expert_dp_group_size() > 1;
   const int zero = dp_comm ? par.zero : 0;   // sharding over one replica changes nothing
+  const double dp_size = layout.dp_group_size(), expert_dp_size = layout.expert_dp_group_size();
 
   StepProgram prog;
   prog.microbatches = m;
@@ -139,60 +232,95 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
     sp.stage = stage;
     StageBuilder b(prog, sp, par.tp == 1);
     const bool first_stage = stage == 0, last_stage = stage == pp - 1;
+    const int first_layer = layout.stage_span(stage).first_layer;
     const int layers = layout.stage_span(stage).layers;
     const int chunk_layers = layers / v;   // interleaved: plan checks make pp v divide the layers
+    // Chunk c holds the stage's layers [c chunk_layers, (c + 1) chunk_layers)
+    // (Megatron interleaves chunks across stages; only the dense/MoE kind of
+    // a layer depends on its index here, and only the first dense_layers differ).
+    auto global_layer = [&](int chunk, int local) { return first_layer + chunk * chunk_layers + local; };
     const double head_params =
-        pc.final_norm + (s.model.tied_embeddings ? (pp > 1 ? pc.embedding : 0) : pc.output) / par.tp;
+        pc.final_norm + (model.tied_embeddings ? (pp > 1 ? pc.embedding : 0) : pc.output) / par.tp;
     const double embed_params = pc.embedding / par.tp + pc.position;
-    const double layer_params = pc.per_layer / par.tp;
 
-    // DP items are numbered in launch order.
-    auto dp_item = [&](CollectiveOp op, double bytes, const char* name) {
+    // DP items are numbered in launch order; each stream numbers its own slots.
+    std::uint32_t slots[2] = {0, 0};
+    auto dp_item = [&](CollectiveOp op, double bytes, const char* name, bool expert = false) {
       const auto id = static_cast<std::uint32_t>(sp.dp_items.size());
-      sp.dp_items.push_back({op, bytes});
+      sp.dp_items.push_back({op, bytes, expert, slots[expert ? 1 : 0]++});
       b.comm(InstrKind::dp_launch, name, id, bytes);
       return id;
     };
+    auto dp_wait = [&](std::uint32_t id) { b.comm(InstrKind::dp_wait, "dp_wait", id, 0); };
 
     // Gradient buckets (ZeRO 0-2), in the order backward produces them:
     // output layer, layers last to first (chunk v-1 first: each chunk's last
     // backward is microbatch m-1, and they come in that order), embedding.
     // bucket_after[u] = bucket bytes closed when unit u's backward finishes
     // (u = 0: head, 1..layers: layers from the last, layers+1: embedding).
-    std::vector<std::vector<double>> bucket_after(static_cast<std::size_t>(layers + 2));
-    if (dp_comm && zero < 3) {
-      std::vector<double> unit_params(static_cast<std::size_t>(layers + 2), 0.0);
-      if (last_stage) unit_params[0] = head_params;
-      for (int l = 1; l <= layers; ++l) unit_params[static_cast<std::size_t>(l)] = layer_params;
-      if (first_stage) unit_params[static_cast<std::size_t>(layers + 1)] = embed_params;
-      const double bucket_bytes = par.grad_bucket_mib * 1024 * 1024;
+    // The expert stream fills its own buckets from the routed experts.
+    const auto units = static_cast<std::size_t>(layers + 2);
+    std::vector<std::vector<double>> bucket_after(units), expert_bucket_after(units);
+    const double bucket_bytes = par.grad_bucket_mib * 1024 * 1024;
+    auto fill_buckets = [&](const std::vector<double>& unit_params, std::vector<std::vector<double>>& out) {
       double filled = 0;
       for (std::size_t u = 0; u < unit_params.size(); ++u) {
         filled += unit_params[u] * grad_bytes_per_param;
         const bool end = u + 1 == unit_params.size();
         if (filled > 0 && (filled >= bucket_bytes || end)) {
-          bucket_after[u].push_back(filled);
+          out[u].push_back(filled);
           filled = 0;
         }
       }
+    };
+    if (dp_comm && zero < 3) {
+      std::vector<double> unit_params(units, 0.0), unit_expert(units, 0.0);
+      if (last_stage) unit_params[0] = head_params;
+      for (int l = 1; l <= layers; ++l) {
+        const TimedLayer& layer = layer_at(first_layer + layers - l);
+        unit_params[static_cast<std::size_t>(l)] = layer.dense_params;
+        unit_expert[static_cast<std::size_t>(l)] = layer.expert_params;
+      }
+      if (first_stage) unit_params[static_cast<std::size_t>(layers + 1)] = embed_params;
+      fill_buckets(unit_params, bucket_after);
+      if (expert_comm) fill_buckets(unit_expert, expert_bucket_after);
     }
     const CollectiveOp bucket_op = zero >= 1 ? CollectiveOp::reduce_scatter : CollectiveOp::all_reduce;
     const char* bucket_name = zero >= 1 ? "dp_reduce_scatter" : "dp_all_reduce";
     auto launch_buckets = [&](std::size_t unit, bool last_mb) {
-      if (!last_mb) return;
+      if (!last_mb || !par.overlap_grad_reduce) return;
       for (double bytes : bucket_after[unit]) dp_item(bucket_op, bytes, bucket_name);
+      for (double bytes : expert_bucket_after[unit]) dp_item(bucket_op, bytes, bucket_name, true);
     };
 
     // ZeRO 3: parameters (and gradients) of chunk-local layer l, with the
-    // embedding folded into the first layer and the output layer into the last.
+    // embedding folded into the first layer and the output layer into the
+    // last; the routed experts' part is gathered over the expert-DP group.
     auto zero3_params = [&](int chunk, int l) {
-      double p = layer_params;
+      double p = layer_at(global_layer(chunk, l)).dense_params;
       if (first_stage && chunk == 0 && l == 0) p += embed_params;
       if (last_stage && chunk == v - 1 && l == chunk_layers - 1) p += head_params;
       return p;
     };
+    auto zero3_expert_params = [&](int chunk, int l) {
+      return expert_comm ? layer_at(global_layer(chunk, l)).expert_params : 0.0;
+    };
+    struct Gather {
+      std::uint32_t dense = 0, expert = 0;
+      bool has_expert = false;
+    };
     auto gather_layer = [&](int chunk, int l) {
-      return dp_item(CollectiveOp::all_gather, zero3_params(chunk, l) * weight_bytes_per_param, "dp_all_gather");
+      Gather g;
+      g.dense = dp_item(CollectiveOp::all_gather, zero3_params(chunk, l) * weight_bytes_per_param, "dp_all_gather");
+      if (const double e = zero3_expert_params(chunk, l); e > 0) {
+        g.expert = dp_item(CollectiveOp::all_gather, e * weight_bytes_per_param, "dp_all_gather", true);
+        g.has_expert = true;
+      }
+      return g;
+    };
+    auto wait_gather = [&](const Gather& g) {
+      dp_wait(g.dense);
+      if (g.has_expert) dp_wait(g.expert);
     };
 
     // Tensor-parallel communication around a block: without sequence
@@ -205,12 +333,89 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       if (seq_par) b.comm(InstrKind::tp_reduce_scatter, "tp_reduce_scatter", mb, activation_bytes);
       else if (tp_comm) b.comm(InstrKind::tp_all_reduce, "tp_all_reduce", mb, activation_bytes);
     };
-    auto layer_forward = [&](std::uint32_t mb, const char* attn, const char* mlp, const char* merged) {
+    // The context-parallel ring around an attention core of cp equal pieces.
+    auto ring = [&](const Block& core, double bytes, const char* name, const char* merged) {
+      const Block piece{core.seconds / cp, core.flops / cp};
+      for (int i = 0; i < cp; ++i) {
+        const bool pass = i + 1 < cp;
+        if (pass) b.comm(InstrKind::cp_send, "cp_send", 0, bytes);
+        b.compute(name, piece, merged);
+        if (pass) b.comm(InstrKind::cp_wait, "cp_wait", 0, 0);
+      }
+    };
+    auto attention_forward = [&](const TimedLayer& layer, const char* name, const char* merged) {
+      if (cp == 1) {
+        b.compute(name, layer.attn_f, merged);
+        return;
+      }
+      b.compute(name, layer.attn_pre_f, merged);
+      ring(layer.attn_core_f, layer.kv_block_bytes, name, merged);
+      b.compute(name, layer.attn_post_f, merged);
+    };
+    // A MoE MLP with expert parallelism: two all-to-alls around the experts.
+    // Megatron's alltoall token dispatcher with tensor parallelism (which
+    // needs sequence parallelism there): each TP rank routes its 1/tp of the
+    // tokens, so an all-to-all moves dispatch_bytes / tp, and the tokens that
+    // reach a rank's experts are all-gathered over the TP group (the experts
+    // are tensor-parallel) and reduce-scattered after them. No TP collective
+    // wraps the MoE block itself: the router runs on the sequence shard.
+    auto all_to_all = [&](std::uint32_t mb, double bytes, const char* name) {
+      b.comm(InstrKind::ep_all_to_all, name, mb, bytes / par.tp);
+    };
+    auto expert_tp_enter = [&](std::uint32_t mb, double bytes) {
+      if (tp_comm) b.comm(InstrKind::tp_all_gather, "tp_all_gather", mb, bytes);
+    };
+    auto expert_tp_exit = [&](std::uint32_t mb, double bytes) {
+      if (tp_comm) b.comm(InstrKind::tp_reduce_scatter, "tp_reduce_scatter", mb, bytes);
+    };
+    auto expert_parallel = [&](const TimedLayer& layer) { return layer.moe && ep > 1; };
+    auto mlp_forward = [&](std::uint32_t mb, const TimedLayer& layer, const char* name, const char* merged) {
+      if (!expert_parallel(layer)) {
+        tp_enter(mb);
+        b.compute(name, layer.mlp_f, merged);
+        tp_exit(mb);
+        return;
+      }
+      b.compute(name, layer.router_f, merged);
+      all_to_all(mb, layer.dispatch_bytes, "ep_dispatch");
+      expert_tp_enter(mb, layer.dispatch_bytes);
+      b.compute(name, layer.experts_f, merged);
+      expert_tp_exit(mb, layer.dispatch_bytes);
+      all_to_all(mb, layer.dispatch_bytes, "ep_combine");
+      b.compute(name, layer.combine_f, merged);
+    };
+    auto layer_forward = [&](std::uint32_t mb, const TimedLayer& layer, const char* attn, const char* mlp,
+                             const char* merged) {
       tp_enter(mb);
-      b.compute(attn, attn_f, merged);
+      attention_forward(layer, attn, merged);
       tp_exit(mb);
+      mlp_forward(mb, layer, mlp, merged);
+    };
+    auto layer_backward = [&](std::uint32_t mb, const TimedLayer& layer) {
+      if (!expert_parallel(layer)) {
+        tp_enter(mb);
+        b.compute("mlp_backward", layer.mlp_b, "backward");
+        tp_exit(mb);
+      } else {
+        b.compute("mlp_backward", layer.combine_b, "backward");
+        all_to_all(mb, layer.dispatch_bytes, "ep_combine_backward");
+        expert_tp_enter(mb, layer.dispatch_bytes);
+        b.compute("mlp_backward", layer.experts_b, "backward");
+        expert_tp_exit(mb, layer.dispatch_bytes);
+        all_to_all(mb, layer.dispatch_bytes, "ep_dispatch_backward");
+        b.compute("mlp_backward", layer.router_b, "backward");
+      }
       tp_enter(mb);
-      b.compute(mlp, mlp_f, merged);
+      if (cp == 1) {
+        if (recompute_attention) b.compute("attention_core_recompute", layer.attn_recompute, "backward");
+        b.compute("attention_backward", layer.attn_b, "backward");
+      } else {
+        if (recompute_attention) ring(layer.attn_recompute, layer.kv_block_bytes, "attention_core_recompute", "backward");
+        b.compute("attention_backward", layer.attn_pre_b, "backward");
+        // K and V travel on with their accumulated gradients dK, dV.
+        ring(layer.attn_core_b, 2 * layer.kv_block_bytes, "attention_backward", "backward");
+        b.compute("attention_backward", layer.attn_post_b, "backward");
+      }
       tp_exit(mb);
     };
 
@@ -218,15 +423,15 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       const bool first = first_stage && chunk == 0, last = last_stage && chunk == v - 1;
       if (!first) b.comm(InstrKind::recv_forward, "pp_recv_forward", mb, pp_bytes, chunk);
       if (first) b.compute("embedding_forward", embed_f, "forward");
-      std::uint32_t pending = 0;
+      Gather pending;
       if (zero == 3) pending = gather_layer(chunk, 0);
       for (int l = 0; l < chunk_layers; ++l) {
         if (zero == 3) {
-          const std::uint32_t current = pending;
+          const Gather current = pending;
           if (l + 1 < chunk_layers) pending = gather_layer(chunk, l + 1);   // prefetch
-          b.comm(InstrKind::dp_wait, "dp_wait", current, 0);
+          wait_gather(current);
         }
-        layer_forward(mb, "attention_forward", "mlp_forward", "forward");
+        layer_forward(mb, layer_at(global_layer(chunk, l)), "attention_forward", "mlp_forward", "forward");
       }
       if (last) b.compute("head_forward", head_f, "forward");
       if (!last) {
@@ -240,25 +445,23 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       if (!last) b.comm(InstrKind::recv_backward, "pp_recv_backward", mb, pp_bytes, chunk);
       if (last) b.compute("head_backward", head_b, "backward");
       if (chunk == v - 1) launch_buckets(0, last_mb);   // units 0 and layers + 1 close on every stage
-      std::uint32_t pending = 0;
+      Gather pending;
       if (zero == 3) pending = gather_layer(chunk, chunk_layers - 1);
       for (int l = 0; l < chunk_layers; ++l) {   // l: layers from the chunk's last
         const int local = chunk_layers - 1 - l;
+        const TimedLayer& layer = layer_at(global_layer(chunk, local));
         if (zero == 3) {
-          const std::uint32_t current = pending;
+          const Gather current = pending;
           if (local > 0) pending = gather_layer(chunk, local - 1);   // prefetch
-          b.comm(InstrKind::dp_wait, "dp_wait", current, 0);
+          wait_gather(current);
         }
-        if (recompute_full) layer_forward(mb, "attention_recompute", "mlp_recompute", "backward");
-        tp_enter(mb);
-        b.compute("mlp_backward", mlp_b, "backward");
-        tp_exit(mb);
-        tp_enter(mb);
-        if (recompute_attention) b.compute("attention_core_recompute", attn_core_f, "backward");
-        b.compute("attention_backward", attn_b, "backward");
-        tp_exit(mb);
-        if (zero == 3)
+        if (recompute_full) layer_forward(mb, layer, "attention_recompute", "mlp_recompute", "backward");
+        layer_backward(mb, layer);
+        if (zero == 3) {
           dp_item(CollectiveOp::reduce_scatter, zero3_params(chunk, local) * grad_bytes_per_param, "dp_reduce_scatter");
+          if (const double e = zero3_expert_params(chunk, local); e > 0)
+            dp_item(CollectiveOp::reduce_scatter, e * grad_bytes_per_param, "dp_reduce_scatter", true);
+        }
         launch_buckets(static_cast<std::size_t>(1 + (v - 1 - chunk) * chunk_layers + l), last_mb);
       }
       if (first) b.compute("embedding_backward", embed_b, "backward");
@@ -274,19 +477,44 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       else backward(pass.microbatch, pass.chunk);
     }
 
-    if (!sp.dp_items.empty())
-      b.comm(InstrKind::dp_wait, "dp_wait", static_cast<std::uint32_t>(sp.dp_items.size() - 1), 0);
-    // With ZeRO each rank updates only its 1/dp shard of the parameters.
-    const double params = stage_parameters_per_rank(s, layout, stage);
+    // No overlap (Megatron-LM to 2022, DDP_impl local): one collective per
+    // stream over the whole contiguous gradient buffer after the last backward.
+    if (!par.overlap_grad_reduce)
+      for (bool expert : {false, true}) {
+        double all = 0;
+        for (const auto& unit : expert ? expert_bucket_after : bucket_after)
+          for (double bytes : unit) all += bytes;
+        if (all > 0) dp_item(bucket_op, all, bucket_name, expert);
+      }
+    // Wait for the last item of each stream.
+    for (bool expert : {false, true})
+      for (std::size_t i = sp.dp_items.size(); i-- > 0;)
+        if (sp.dp_items[i].expert == expert) {
+          dp_wait(static_cast<std::uint32_t>(i));
+          break;
+        }
+    // With ZeRO each rank updates only its shard of the parameters: 1/(dp cp),
+    // the routed experts 1/(dp cp / ep).
+    const StageParameters params = stage_parameter_split(s, layout, stage);
     KernelWork opt;
     opt.kind = KernelKind::memory_bound;
-    opt.bytes = params * optimizer_bytes_per_param / (zero >= 1 ? layout.dp() : 1);
+    opt.bytes = zero >= 1 ? params.dense * optimizer_bytes_per_param / dp_size +
+                                params.expert * optimizer_bytes_per_param / expert_dp_size
+                          : params.total() * optimizer_bytes_per_param;
     b.compute("optimizer", {timer.seconds(opt, prec), 0.0}, "optimizer");
     // ZeRO 1/2: every rank gathers the others' updated parameters, on the
     // critical path (ZeRO 3 keeps them sharded and gathers them layer by layer).
     if (zero == 1 || zero == 2) {
-      const std::uint32_t id = dp_item(CollectiveOp::all_gather, params * weight_bytes_per_param, "dp_all_gather");
-      b.comm(InstrKind::dp_wait, "dp_wait", id, 0);
+      const double dense = expert_stream ? params.dense : params.total();
+      const std::uint32_t id = dp_item(CollectiveOp::all_gather, dense * weight_bytes_per_param, "dp_all_gather");
+      if (expert_comm && params.expert > 0) {
+        const std::uint32_t eid =
+            dp_item(CollectiveOp::all_gather, params.expert * weight_bytes_per_param, "dp_all_gather", true);
+        dp_wait(id);
+        dp_wait(eid);
+      } else {
+        dp_wait(id);
+      }
     }
     prog.stages.push_back(std::move(sp));
   }
@@ -296,7 +524,8 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
 std::string describe_stage(const StepProgram& p, int stage, std::size_t max_lines) {
   static const char* kinds[] = {"compute",      "tp_all_reduce", "tp_reduce_scatter", "tp_all_gather",
                                 "send_forward", "send_backward", "recv_forward",      "recv_backward",
-                                "dp_launch",    "dp_wait"};
+                                "dp_launch",    "dp_wait",       "ep_all_to_all",     "cp_send",
+                                "cp_wait"};
   std::string out;
   const auto& sp = p.stages.at(static_cast<std::size_t>(stage));
   for (std::size_t i = 0; i < sp.instrs.size() && i < max_lines; ++i) {

@@ -16,6 +16,26 @@
 // an all-gather of the updated parameters after the optimizer; ZeRO 3: each
 // layer's parameters all-gathered one layer ahead of its forward and
 // backward, and its gradients reduce-scattered after its backward).
+//
+// Expert parallelism (ep > 1): a MoE layer's MLP runs router (+ shared
+// experts), an all-to-all dispatch over the EP group, the local experts and
+// an all-to-all combine; its backward the same two all-to-alls in reverse
+// (Megatron's alltoall token dispatcher; the shared experts are not
+// overlapped with them, Megatron's default). With tp > 1 (and sequence
+// parallelism, which Megatron requires there) each TP rank routes its 1/tp
+// of the tokens, and the tokens reaching the tensor-parallel experts are
+// all-gathered over the TP group before them and reduce-scattered after
+// (in place of the TP collectives around a dense MLP). A MoE model's first
+// dense_layers layers run the dense MLP. The routed experts' gradients go to
+// their own buckets on a second data-parallel stream over the expert-DP
+// group (dp x cp / ep ranks); the rest reduce over dp x cp.
+// Context parallelism (cp > 1): the attention core runs in cp equal pieces,
+// one per K/V block; before each of the first cp - 1 pieces the rank starts
+// sending its current block to the next rank of its CP ring (forward: K and
+// V; backward: K and V with their accumulated gradients, twice the bytes)
+// and after the piece waits for its own send and the block from the
+// previous rank: each step costs max(compute, transfer). Full and selective
+// recompute re-run the ring with the attention core.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -37,7 +57,10 @@ enum class InstrKind : std::uint8_t {
   recv_forward,       // from the previous (virtual) stage, blocking
   recv_backward,      // from the next (virtual) stage, blocking
   dp_launch,          // queue DP item `aux` on the data-parallel stream; value = bytes
-  dp_wait,            // block until DP items 0..aux are done
+  dp_wait,            // block until DP item aux (and the earlier items of its stream) is done
+  ep_all_to_all,      // blocking, over the EP group; value = bytes each rank sends (its own share included)
+  cp_send,            // to the next rank of the CP ring, non-blocking; value = bytes
+  cp_wait,            // block until this rank's CP sends are done and as many blocks have arrived
 };
 
 struct Instr {
@@ -51,9 +74,14 @@ struct Instr {
 // One collective on the data-parallel stream. A DP group runs its items one
 // at a time in index order (one NCCL communicator), each once every member
 // has launched it.
+// Items run on one of two streams: the DP group's (dp x cp ranks), or with
+// expert parallelism the expert-DP group's (`expert`); `slot` is the item's
+// index among its stream's items.
 struct DpItem {
   CollectiveOp op = CollectiveOp::all_reduce;
   double bytes = 0;
+  bool expert = false;
+  std::uint32_t slot = 0;
 };
 
 struct StageProgram {

@@ -12,6 +12,8 @@ struct StepBreakdown {
   double exposed_tp_comm_s = 0;    // compute stream waiting on tensor-parallel collectives
   double exposed_pp_comm_s = 0;    // waiting on pipeline sends/receives beyond the bubble
   double exposed_dp_comm_s = 0;    // waiting on the gradient all-reduce after backward
+  double exposed_ep_comm_s = 0;    // waiting on expert-parallel all-to-alls (dispatch, combine)
+  double exposed_cp_comm_s = 0;    // waiting on context-parallel K/V blocks beyond the attention they overlap
   double bubble_s = 0;             // pipeline fill and drain
   double idle_s = 0;               // anything else
 };
@@ -39,13 +41,14 @@ struct TraceSpan {
 };
 
 struct StepTimeline {
-  std::vector<std::string> stream_names;   // "compute", "tp", "pp", "dp"
+  std::vector<std::string> stream_names;   // "compute", "tp", "pp", "dp" (+ "ep", "cp" when used)
   std::vector<std::string> names;          // interned span names
   std::vector<TraceSpan> spans;
 };
 
 struct StepResult {
   double time_s = 0;
+  int micro_batch = 0;             // sequences per microbatch simulated (the choice of micro_batch "auto")
   double tokens_per_s = 0;
   double model_flops = 0;          // per step, 6N-style plus attention (no recompute)
   double hardware_flops = 0;       // per step, what was executed (recompute included)

@@ -97,7 +97,22 @@ TEST_CASE("catalog links: the expected entries, exact keys, sources, positive nu
   const std::set<std::string> members = {"bandwidth_gb_per_s", "latency_us", "source"};
   for (const auto& [name, e] : links.items()) {
     INFO(name);
-    CHECK(keys_of(e) == members);
+    // InfiniBand links say their fabric is routed by destination (D-mod-K);
+    // the others take the default, ECMP.
+    const bool ib = name.rfind("ib-", 0) == 0;
+    // NVLink, PCIe, InfiniBand and RoCE carry a measured efficiency; links
+    // without a published measurement (TPU ICI, Omni-Path, Infinity Fabric) do not.
+    const bool measured = ib || name.rfind("nvlink", 0) == 0 || name.rfind("pcie", 0) == 0 || name == "roce-400g";
+    std::set<std::string> expected = members;
+    if (ib) expected.insert("routing");
+    if (measured) expected.insert("efficiency");
+    CHECK(keys_of(e) == expected);
+    if (ib) CHECK(e.at("routing").get<std::string>() == "d_mod_k");
+    if (measured) {
+      CHECK(e.at("efficiency").get<double>() > 0.5);
+      CHECK(e.at("efficiency").get<double>() < 1);
+      CHECK(e.at("source").get<std::string>().find("efficiency") != std::string::npos);
+    }
     CHECK(has_source(e));
     CHECK(e.at("bandwidth_gb_per_s").get<double>() > 0);
     CHECK(e.at("latency_us").get<double>() > 0);

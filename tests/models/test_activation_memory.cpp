@@ -69,3 +69,42 @@ TEST_CASE("full recompute keeps only the layer input") {
   CHECK(activation_bytes_per_layer(m, shape(2, 8192, 1, false), Recompute::full) ==
         2.0 * 8192 * 2 * 16384);
 }
+
+TEST_CASE("a MoE layer keeps top-k expert rows at the expert width (Mixtral 8x7B), by hand") {
+  // Per token, bytes: h = 4096, Q 32 x 128, K and V 8 x 128, expert width
+  // 14336, 8 experts, top-2 (2 expert rows per token), tp 1, flash.
+  //   attention: 5h + 2(4096 + 1024 + 1024) + 2(4096) = 40960, + log-sum-exp 4 x 32 per token
+  //   MoE MLP: norm input, router input, mask 5h = 20480; router probabilities
+  //            fp32 4 x 8 = 32; per expert row (2 of them): fc1 input and
+  //            expert output 2 x 2h = 16384, gate and up 2(2 x 14336) and fc2
+  //            input 2(14336) = 86016: 2 x 102400 = 204800      -> 225312
+  // 266272 bytes per token + 128 per token of statistics; s = 4096, b = 1.
+  const auto m = catalog_model("mixtral-8x7b");
+  CHECK(activation_bytes_per_layer(m, shape(1, 4096, 1, true), Recompute::none) == (266272.0 + 128) * 4096);
+  // Twice the capacity: twice the expert rows.
+  auto padded = m;
+  padded.capacity_factor = 2;
+  CHECK(activation_bytes_per_layer(padded, shape(1, 4096, 1, true), Recompute::none) ==
+        (266272.0 + 204800 + 128) * 4096);
+}
+
+TEST_CASE("MLA keeps its latents and Q, K, V at their own widths (DeepSeek-V3, a dense layer), by hand") {
+  // tp 8: 16 heads; Q and K 16 x (128 + 64) = 3072, V and O 16 x 128 = 2048;
+  // latents (replicated): q_lora 1536 (q_norm input, q_up input), kv_down
+  // output 512 + 64 and kv_up input 512. Per token, bytes:
+  //   attention: 5h (h = 7168) = 35840 + 2(3072 + 3072 + 2048) + 2(2048)
+  //              + 2 x 2(1536) + 2(576) + 2(512) = 35840 + 16384 + 4096 + 6144 + 2176 = 64640,
+  //              + log-sum-exp 4 x 16 = 64
+  //   dense MLP (layer 0 of 3 dense ones; f / t = 2304): 5h + 2(2 x 2304) + 2(2304) = 49664
+  const auto m = catalog_model("deepseek-v3");
+  CHECK(orrery::activation_bytes_of_layer(m, shape(1, 4096, 8, true), 0, Recompute::none) ==
+        (64640.0 + 64 + 49664) * 4096);
+}
+
+TEST_CASE("context parallelism divides a layer's activations by cp") {
+  const auto m = catalog_model("llama3-8b");
+  auto two = shape(1, 8192, 2, true);
+  two.cp = 4;
+  CHECK(activation_bytes_per_layer(m, two, Recompute::none) ==
+        Approx(activation_bytes_per_layer(m, shape(1, 8192, 2, true), Recompute::none) / 4).epsilon(1e-12));
+}

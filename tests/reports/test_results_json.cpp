@@ -88,7 +88,9 @@ TEST_CASE("results JSON carries the step figures and breakdown exactly") {
   CHECK(b.at("exposed_dp_comm_s").get<double>() == 0.15);
   CHECK(b.at("bubble_s").get<double>() == 0.25);
   CHECK(b.at("idle_s").get<double>() == 0.0446);
-  CHECK(b.size() == 6);
+  CHECK(b.at("exposed_ep_comm_s").get<double>() == 0);   // a dense model without cp
+  CHECK(b.at("exposed_cp_comm_s").get<double>() == 0);
+  CHECK(b.size() == 8);
 }
 
 TEST_CASE("results JSON memory: per stage, the worst peak and the verdict") {

@@ -68,6 +68,21 @@ TEST_CASE("summary breakdown: seconds, share of the step and a bar") {
   CHECK(line_with(s, "idle") == "  idle                  0.04 s    1.3%  \u258E");
 }
 
+TEST_CASE("summary breakdown: expert and context rows only where the plan has them") {
+  const std::string dense = sample_summary();
+  CHECK_FALSE(contains(dense, "exposed EP comm"));
+  CHECK_FALSE(contains(dense, "exposed CP comm"));
+  Scenario scenario = test::sample_scenario();
+  scenario.parallelism.ep = 4;
+  StepResult step = test::sample_step();
+  step.breakdown.exposed_ep_comm_s = 0.34;   // 10% of 3.4 s
+  const std::string moe = render_summary(scenario, step, test::sample_run_simulation(), test::sample_run_cost());
+  INFO(moe);
+  CHECK(line_with(moe, "exposed EP comm").starts_with("  exposed EP comm       0.34 s   10.0%"));
+  CHECK_FALSE(contains(moe, "exposed CP comm"));
+  CHECK(contains(moe, "(ep 4 inside dp)"));
+}
+
 TEST_CASE("summary memory: per-stage peak against capacity, and the verdict") {
   const std::string s = sample_summary();
   INFO(s);

@@ -27,7 +27,8 @@ TEST_CASE("the doc documents every declared key, with its default and range") {
   for (const auto& s : schema.sections)
     for (const auto& f : s.fields) CHECK_THAT(md, Contains("| `" + f.key + "` |"));
   CHECK_THAT(md, Contains("| `nodes` | integer | nodes | `1` | 1 to 16384 |"));
-  CHECK_THAT(md, Contains("| `dp` | integer | — | GPUs / (tp x pp) | 1 to 131072 |"));
-  CHECK_THAT(md, Contains("`cp`: context parallelism"));
+  CHECK_THAT(md, Contains("| `dp` | integer | — | GPUs / (tp x cp x pp) | 1 to 131072 |"));
+  CHECK_THAT(md, Contains("| `cp` | integer | — | `1` | 1 to 1024 |"));
+  CHECK_THAT(md, Contains("| `ep` | integer | — | `1` | 1 to 1024 |"));
   CHECK_THAT(md, Contains("## Catalog entries"));
 }

@@ -126,3 +126,64 @@ TEST_CASE("interleaved needs pp x vpp to divide the layers and microbatches a mu
   CHECK(e.path() == "parallelism.vpp");
   CHECK_THAT(e.allowed(), Contains("need schedule \"interleaved\""));
 }
+
+TEST_CASE("context parallelism: tp x cp x pp x dp must equal the GPU count, dp derived with cp") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["parallelism"]["cp"] = 2;
+  CHECK(parse_scenario(doc, catalog).parallelism.dp == 4);   // 256 / (8 x 2 x 4)
+  doc["parallelism"]["dp"] = 8;
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism");
+  CHECK(e.value() == "tp 8 x cp 2 x pp 4 x dp 8 = 512");
+  CHECK_THAT(e.allowed(), Contains("tp x cp x pp x dp must equal it"));
+  CHECK(e.hint() == "try dp 4");
+}
+
+TEST_CASE("context parallelism needs seq_len divisible by 2 cp and flash attention") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();   // seq_len 8192
+  doc["parallelism"] = {{"tp", 8}, {"pp", 1}, {"cp", 3}};
+  auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.cp");
+  CHECK(e.value() == "3");
+  CHECK_THAT(e.allowed(), Contains("seq_len 8192 is not a multiple of 2 x cp = 6"));
+  CHECK_THAT(e.hint(), Contains("try seq_len 8190 or 8196"));   // 1365 x 6 and 1366 x 6
+  doc["parallelism"]["cp"] = 4;
+  doc["training"]["flash_attention"] = false;
+  e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "training.flash_attention");
+  CHECK_THAT(e.allowed(), Contains("cp 4"));
+}
+
+TEST_CASE("expert parallelism: a MoE model, ep dividing the experts and dp") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["parallelism"]["ep"] = 2;   // llama3-70b is dense
+  auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.ep");
+  CHECK_THAT(e.allowed(), Contains("dense model"));
+
+  doc["model"] = "mixtral-8x7b";   // 8 experts; tp 8 pp 4 on 256 GPUs: dp 8
+  doc["training"]["seq_len"] = 4096;
+  doc["parallelism"]["ep"] = 3;
+  e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.value() == "3");
+  CHECK_THAT(e.allowed(), Contains("does not divide the 8 experts of mixtral-8x7b"));
+  CHECK(e.hint() == "try ep 1, 2, 4 or 8 (divisors of gcd(experts 8, dp 8))");
+
+  doc["parallelism"] = {{"tp", 8}, {"pp", 8}, {"ep", 8}};   // dp 4
+  e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK_THAT(e.allowed(), Contains("does not divide dp 4"));
+  CHECK(e.hint() == "try ep 1, 2 or 4 (divisors of gcd(experts 8, dp 4))");
+
+  doc["parallelism"]["ep"] = 4;
+  e = input_error_of([&] { parse_scenario(doc, catalog); });   // tp 8 without sp
+  CHECK(e.path() == "parallelism.sp");
+  CHECK_THAT(e.allowed(), Contains("ep 4"));
+  CHECK(e.hint() == "set sp to true, or tp to 1");
+  doc["parallelism"]["sp"] = true;
+  const Scenario s = parse_scenario(doc, catalog);
+  CHECK(s.parallelism.ep == 4);
+  CHECK(s.parallelism.dp == 4);   // ep lives inside dp: the GPU count is unchanged
+}

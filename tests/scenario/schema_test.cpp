@@ -121,14 +121,12 @@ TEST_CASE("unknown keys are errors with did-you-mean and the allowed keys") {
   CHECK(e.hint().empty());
 }
 
-TEST_CASE("later features are 'not supported yet', not unknown") {
-  for (const char* key : {"cp", "ep"}) {
-    INFO(key);
-    const auto e = input_error_of([&] { normalize("parallelism", {{key, 1}}); });
-    CHECK(e.path() == std::string("parallelism.") + key);
-    CHECK(e.value() == "not supported yet");
-    CHECK_THAT(e.allowed(), Contains("later version"));
-  }
+TEST_CASE("context and expert parallelism are parameters, 1 by default") {
+  const auto out = normalize("parallelism", {{"cp", 2}});
+  CHECK(out.at("cp") == 2);
+  CHECK(out.at("ep") == 1);
+  const auto e = input_error_of([] { normalize("parallelism", {{"ep", 0}}); });
+  CHECK(e.path() == "parallelism.ep");
 }
 
 TEST_CASE("pipeline schedules and memory options are parameters") {
