@@ -173,7 +173,7 @@ std::string render_compare_table(const Comparison& c) {
       fmt::format_to(out, " (Not every plan has a run estimate: training.total_tokens is 0.)");
     fmt::format_to(out, "\n");
   }
-  fmt::format_to(out, "Seconds per step; exp comm: exposed tp + pp + dp communication; headroom: GiB left on the "
+  fmt::format_to(out, "Seconds per step; exp comm: exposed tp + pp + dp + ep + cp communication; headroom: GiB left on the "
                       "fullest stage; days p50: median run time.\n");
   return text;
 }

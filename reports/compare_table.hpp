@@ -28,7 +28,7 @@ struct ComparedPlan {
   double mfu = 0;
   double peak_memory_gib = 0;      // the largest stage peak
   double headroom_gib = 0;         // the smallest capacity - peak over the stages (< 0: over)
-  double exposed_comm_s = 0;       // exposed tp + pp + dp communication
+  double exposed_comm_s = 0;       // exposed tp + pp + dp + ep + cp communication
   double bubble_s = 0;
   bool has_run = false;            // the whole run was simulated (training.total_tokens > 0)
   double days_p50 = 0;
