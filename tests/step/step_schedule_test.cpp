@@ -11,49 +11,16 @@
 #include "sim/step/simulate_step.hpp"
 #include "sim/step/step_executor.hpp"
 #include "sim/step/step_program.hpp"
+#include "step_harness.hpp"
 #include "test_scenario.hpp"
 
 using namespace orrery;
+using test::execute;
+using test::FlopTimer;
+using test::Network;
+using test::Run;
 
 namespace {
-
-struct FlopTimer final : KernelTimer {
-  double seconds(const KernelWork& w, Precision) const override { return w.flops * 1e-12; }
-};
-
-// The cluster's network with no per-step protocol overhead.
-struct Network {
-  explicit Network(const Scenario& s)
-      : topology(s.cluster), flows(engine, topology), collectives(engine, flows, topology, CollectiveParams{0.0}) {}
-  Topology topology;
-  Engine engine;
-  FlowNetwork flows;
-  CollectiveRunner collectives;
-};
-
-struct Run {
-  double time_s = 0;
-  RankAccount slowest;
-  StepProgram program;
-};
-
-Run execute(const Scenario& s) {
-  const RankLayout layout(s.parallelism.tp, s.parallelism.pp, s.parallelism.dp, s.model.layers);
-  FlopTimer timer;
-  Run out;
-  out.program = build_step_program(s, layout, timer);
-  Network n(s);
-  StepExecutor exec(n.engine, out.program, layout, n.collectives);
-  exec.start();
-  n.engine.run();
-  REQUIRE(exec.finished());
-  for (const auto& a : exec.accounts())
-    if (a.finish_ns > static_cast<std::int64_t>(out.time_s * 1e9 + 0.5)) {
-      out.time_s = static_cast<double>(a.finish_ns) * 1e-9;
-      out.slowest = a;
-    }
-  return out;
-}
 
 // Forward and backward seconds of one layer under FlopTimer.
 std::pair<double, double> layer_seconds(const Scenario& s) {
