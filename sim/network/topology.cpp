@@ -43,6 +43,15 @@ struct EdgeProps {
 using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, VertexProps, EdgeProps>;
 using Vertex = Graph::vertex_descriptor;
 
+// add_vertex(props, g) goes through Boost's named-graph lookup, which GCC's
+// -Wuninitialized misreads (an empty boost::optional) once inlined; adding the
+// vertex and then setting its properties is the same thing without the lookup.
+Vertex add_vertex(Graph& g, VertexKind kind, std::uint32_t index) {
+  const Vertex v = boost::add_vertex(g);
+  g[v] = VertexProps{kind, index};
+  return v;
+}
+
 std::uint64_t mix64(std::uint64_t z) {  // splitmix64's finalizer
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -232,7 +241,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
       const auto D = t.dims.size();
       const double bw = cluster.scale_up.achievable_bytes_per_s() / (2.0 * static_cast<double>(D));
       const double lat = cluster.scale_up.latency_us * 1e-6;
-      for (int g = 0; g < t.gpus; ++g) boost::add_vertex(VertexProps{VertexKind::gpu, static_cast<std::uint32_t>(g)}, t.graph);
+      for (int g = 0; g < t.gpus; ++g) add_vertex(t.graph, VertexKind::gpu, static_cast<std::uint32_t>(g));
       t.torus_up.assign(static_cast<std::size_t>(t.gpus) * D, 0);
       int stride = 1;
       for (std::size_t d = 0; d < D; ++d) {
@@ -353,8 +362,7 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
     t.core_base = t.spine_base + static_cast<std::size_t>(spines);
     // Added in this order, so vertex ids are base + index (vecS storage).
     const auto add_vertices = [&](std::size_t count, VertexKind kind) {
-      for (std::size_t i = 0; i < count; ++i)
-        boost::add_vertex(VertexProps{kind, static_cast<std::uint32_t>(i)}, t.graph);
+      for (std::size_t i = 0; i < count; ++i) add_vertex(t.graph, kind, static_cast<std::uint32_t>(i));
     };
     add_vertices(static_cast<std::size_t>(t.gpus), VertexKind::gpu);
     add_vertices(nvs_count, VertexKind::scale_up_switch);

@@ -178,21 +178,21 @@ void check_schedule(const Scenario& s) {
   if (p.pp < 2)
     throw InputError("parallelism.schedule", "\"interleaved\"", "needs at least 2 pipeline stages (pp is 1)",
                      "use pp >= 2, or schedule \"1f1b\"");
+  // Each stage's layers split over vpp chunks as evenly as possible (the
+  // short ones at the model's ends, pipeline_schedule.hpp): every chunk
+  // needs a layer. The fewest layers a stage gets is layers / pp (rounded down).
   const int layers = s.model.layers;
-  if (p.vpp < 2 || layers % (p.pp * p.vpp) != 0) {
-    std::vector<i64> valid;
-    if (layers % p.pp == 0)
-      for (i64 v : divisors(layers / p.pp))
-        if (v >= 2) valid.push_back(v);
+  const int fewest = layers / p.pp;
+  if (p.vpp < 2 || p.vpp > fewest) {
     const std::string why =
         p.vpp < 2 ? "interleaved needs vpp >= 2 model chunks per rank"
-                  : fmt::format("pp {} x vpp {} = {} does not divide the {} layers of {} (every chunk holds the "
-                                "same number of layers)",
-                                p.pp, p.vpp, p.pp * p.vpp, layers, s.model.name);
+                  : fmt::format("the {} layers of {} give some stage only {} layers over pp {}: fewer than the "
+                                "vpp {} model chunks it would hold (each chunk needs a layer)",
+                                layers, s.model.name, fewest, p.pp, p.vpp);
     throw InputError("parallelism.vpp", std::to_string(p.vpp), why,
-                     valid.empty() ? fmt::format("with pp {} no vpp works: pick pp dividing {} with {} / pp >= 2",
-                                                 p.pp, layers, layers)
-                                   : "try vpp " + join_or(to_strings(valid)));
+                     fewest >= 2 ? fmt::format("try vpp 2 to {} (vpp dividing {} keeps every chunk the same size)",
+                                               fewest, fewest)
+                                 : fmt::format("with pp {} no vpp works: lower pp to at most {}", p.pp, layers / 2));
   }
   const i64 m = p.microbatches(s.training.global_batch);
   if (m % p.pp != 0) {

@@ -221,7 +221,8 @@ Section parallelism_section() {
                .default_value = d.schedule, .choices = {"1f1b", "gpipe", "interleaved"}},
               {.key = "vpp", .type = FT::integer,
                .doc = "virtual pipeline stages (model chunks) per rank; schedule interleaved needs vpp >= 2, "
-                      "pp x vpp dividing the layers and microbatches a multiple of pp",
+                      "at least one layer per chunk and microbatches a multiple of pp; a stage's layers split "
+                      "over its chunks as evenly as possible, the shorter chunks at the model's ends",
                .default_value = d.vpp, .min = 1, .max = 1024},
               {.key = "recompute", .type = FT::choice,
                .doc = "activation recomputation: none keeps activations, selective recomputes the attention "

@@ -5,6 +5,14 @@
 
 namespace orrery {
 
+std::vector<int> chunk_sizes(int layers, int vpp, bool first_stage) {
+  const int q = layers / vpp, r = layers % vpp;
+  std::vector<int> out(static_cast<std::size_t>(vpp), q);
+  // r chunks get one more: the last r on stage 0, the first r elsewhere.
+  for (int c = 0; c < r; ++c) out[static_cast<std::size_t>(first_stage ? vpp - 1 - c : c)] += 1;
+  return out;
+}
+
 std::vector<PipelinePass> pipeline_order(const std::string& schedule, int pp, int vpp, int m, int stage) {
   std::vector<PipelinePass> out;
   const auto mbs = static_cast<std::uint32_t>(m);

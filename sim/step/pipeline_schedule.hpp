@@ -28,6 +28,15 @@ struct PipelinePass {
 // schedule: "gpipe", "1f1b" or "interleaved"; vpp: chunks per rank (1 unless interleaved).
 std::vector<PipelinePass> pipeline_order(const std::string& schedule, int pp, int vpp, int microbatches, int stage);
 
+// How a stage's `layers` split over its `vpp` model chunks: as evenly as
+// possible, the shorter chunks at the ends of the model (stage 0's first
+// chunks, the last stage's last ones), where the embedding and the output
+// layer sit: Llama 3 405B's 126 layers on 16 stages are 8 per stage with one
+// fewer on the first and the last (Dubey et al. 2024, section 3.3.2), so with
+// vpp 2 stage 0 holds chunks of 3 and 4 layers. Every chunk holds >= 1 layer
+// (plan checks). vpp 1: {layers}.
+std::vector<int> chunk_sizes(int layers, int vpp, bool first_stage);
+
 // The most microbatch-chunks whose forward has run and whose backward has not,
 // over the order: each holds one chunk's activations.
 int peak_chunks_in_flight(const std::vector<PipelinePass>& order);

@@ -234,11 +234,14 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
     const bool first_stage = stage == 0, last_stage = stage == pp - 1;
     const int first_layer = layout.stage_span(stage).first_layer;
     const int layers = layout.stage_span(stage).layers;
-    const int chunk_layers = layers / v;   // interleaved: plan checks make pp v divide the layers
-    // Chunk c holds the stage's layers [c chunk_layers, (c + 1) chunk_layers)
+    // Chunk c holds the stage's layers [start[c], start[c] + sizes[c])
     // (Megatron interleaves chunks across stages; only the dense/MoE kind of
     // a layer depends on its index here, and only the first dense_layers differ).
-    auto global_layer = [&](int chunk, int local) { return first_layer + chunk * chunk_layers + local; };
+    const std::vector<int> sizes = chunk_sizes(layers, v, first_stage);
+    std::vector<int> start(static_cast<std::size_t>(v), 0);
+    for (std::size_t c = 1; c < start.size(); ++c) start[c] = start[c - 1] + sizes[c - 1];
+    auto chunk_layers = [&](int chunk) { return sizes[static_cast<std::size_t>(chunk)]; };
+    auto global_layer = [&](int chunk, int local) { return first_layer + start[static_cast<std::size_t>(chunk)] + local; };
     const double head_params =
         pc.final_norm + (model.tied_embeddings ? (pp > 1 ? pc.embedding : 0) : pc.output) / par.tp;
     const double embed_params = pc.embedding / par.tp + pc.position;
@@ -299,7 +302,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
     auto zero3_params = [&](int chunk, int l) {
       double p = layer_at(global_layer(chunk, l)).dense_params;
       if (first_stage && chunk == 0 && l == 0) p += embed_params;
-      if (last_stage && chunk == v - 1 && l == chunk_layers - 1) p += head_params;
+      if (last_stage && chunk == v - 1 && l == chunk_layers(chunk) - 1) p += head_params;
       return p;
     };
     auto zero3_expert_params = [&](int chunk, int l) {
@@ -425,10 +428,10 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       if (first) b.compute("embedding_forward", embed_f, "forward");
       Gather pending;
       if (zero == 3) pending = gather_layer(chunk, 0);
-      for (int l = 0; l < chunk_layers; ++l) {
+      for (int l = 0; l < chunk_layers(chunk); ++l) {
         if (zero == 3) {
           const Gather current = pending;
-          if (l + 1 < chunk_layers) pending = gather_layer(chunk, l + 1);   // prefetch
+          if (l + 1 < chunk_layers(chunk)) pending = gather_layer(chunk, l + 1);   // prefetch
           wait_gather(current);
         }
         layer_forward(mb, layer_at(global_layer(chunk, l)), "attention_forward", "mlp_forward", "forward");
@@ -446,9 +449,9 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       if (last) b.compute("head_backward", head_b, "backward");
       if (chunk == v - 1) launch_buckets(0, last_mb);   // units 0 and layers + 1 close on every stage
       Gather pending;
-      if (zero == 3) pending = gather_layer(chunk, chunk_layers - 1);
-      for (int l = 0; l < chunk_layers; ++l) {   // l: layers from the chunk's last
-        const int local = chunk_layers - 1 - l;
+      if (zero == 3) pending = gather_layer(chunk, chunk_layers(chunk) - 1);
+      for (int l = 0; l < chunk_layers(chunk); ++l) {   // l: layers from the chunk's last
+        const int local = chunk_layers(chunk) - 1 - l;
         const TimedLayer& layer = layer_at(global_layer(chunk, local));
         if (zero == 3) {
           const Gather current = pending;
@@ -462,7 +465,9 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
           if (const double e = zero3_expert_params(chunk, local); e > 0)
             dp_item(CollectiveOp::reduce_scatter, e * grad_bytes_per_param, "dp_reduce_scatter", true);
         }
-        launch_buckets(static_cast<std::size_t>(1 + (v - 1 - chunk) * chunk_layers + l), last_mb);
+        // Units count layers from the stage's last: the later chunks' come first.
+        const int after = layers - start[static_cast<std::size_t>(chunk)] - chunk_layers(chunk);
+        launch_buckets(static_cast<std::size_t>(1 + after + l), last_mb);
       }
       if (first) b.compute("embedding_backward", embed_b, "backward");
       if (chunk == 0) launch_buckets(static_cast<std::size_t>(layers + 1), last_mb);

@@ -101,15 +101,17 @@ TEST_CASE("seq_len beyond the model's max_seq_len is allowed") {
   CHECK(parse_scenario(doc, catalog).training.seq_len == 32768);
 }
 
-TEST_CASE("interleaved needs pp x vpp to divide the layers and microbatches a multiple of pp") {
+TEST_CASE("interleaved needs a layer per chunk and microbatches a multiple of pp") {
   const Catalog catalog = Catalog::builtin();
   json doc = base_scenario();   // 80 layers, pp 4, dp 8, 64 microbatches
   doc["parallelism"]["schedule"] = "interleaved";
-  doc["parallelism"]["vpp"] = 3;
+  doc["parallelism"]["vpp"] = 3;   // 20 layers per stage: chunks of 7, 7, 6 (uneven is allowed)
+  CHECK(parse_scenario(doc, catalog).parallelism.vpp == 3);
+  doc["parallelism"]["vpp"] = 21;   // 21 chunks of 20 layers: one would be empty
   auto e = input_error_of([&] { parse_scenario(doc, catalog); });
   CHECK(e.path() == "parallelism.vpp");
-  CHECK_THAT(e.allowed(), Contains("pp 4 x vpp 3 = 12 does not divide the 80 layers"));
-  CHECK(e.hint() == "try vpp 2, 4, 5, 10 or 20");   // divisors of 80 / 4 = 20, at least 2
+  CHECK_THAT(e.allowed(), Contains("only 20 layers over pp 4: fewer than the vpp 21 model chunks"));
+  CHECK(e.hint() == "try vpp 2 to 20 (vpp dividing 20 keeps every chunk the same size)");
 
   doc["parallelism"]["vpp"] = 2;
   doc["training"]["global_batch"] = 520;   // 520 / 8 = 65 microbatches, not a multiple of 4

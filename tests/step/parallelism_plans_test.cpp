@@ -90,6 +90,37 @@ TEST_CASE("Interleaved 1F1B shrinks the bubble v times: step = (v m + p - 1)(tf 
   CHECK(r.slowest.bubble_s / r.time_s == Approx(double(p - 1) / (v * m + p - 1)).epsilon(0.02));
 }
 
+TEST_CASE("Interleaved over uneven stages: chunks as even as possible, the short ones at the model's ends") {
+  // Llama 3 405B: 8 layers per stage, one fewer on the first and the last.
+  CHECK(chunk_sizes(7, 2, true) == std::vector<int>{3, 4});
+  CHECK(chunk_sizes(7, 2, false) == std::vector<int>{4, 3});
+  CHECK(chunk_sizes(8, 2, false) == std::vector<int>{4, 4});
+  CHECK(chunk_sizes(20, 3, false) == std::vector<int>{7, 7, 6});
+  CHECK(chunk_sizes(20, 3, true) == std::vector<int>{6, 7, 7});
+  CHECK(chunk_sizes(5, 1, true) == std::vector<int>{5});
+
+  // 6 layers on pp 2 with vpp 2: chunks of 1 and 2 layers. The stages do
+  // the same work as under 1F1B (every layer once per microbatch), and the
+  // longest chunk (2 of the stage's 3 layers) sets the interleaved pace:
+  // step <= 1F1B's, and >= the work of one stage.
+  Scenario s = test::tiny_scenario(1, 2, 1);
+  s.model.layers = 6;
+  s.model.vocab = 8;
+  s.model.tied_embeddings = false;
+  s.cluster.scale_up.bandwidth_gb_per_s = 1e6;
+  const Run plain = execute(s);
+  s.parallelism.schedule = "interleaved";
+  s.parallelism.vpp = 2;
+  const Run inter = execute(s);
+  for (int stage = 0; stage < 2; ++stage)
+    CHECK(inter.program.stages[static_cast<std::size_t>(stage)].hardware_flops ==
+          Approx(plain.program.stages[static_cast<std::size_t>(stage)].hardware_flops));
+  const auto [f, b] = layer_seconds(s);
+  const int m = 8;
+  CHECK(inter.time_s < plain.time_s);
+  CHECK(inter.time_s >= m * 3 * (f + b));
+}
+
 TEST_CASE("Activations in flight follow the schedule") {
   const int p = 4, m = 8;
   for (int stage = 0; stage < p; ++stage) {
