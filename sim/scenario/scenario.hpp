@@ -43,6 +43,7 @@ struct ParallelismSpec {
   bool sp = false;                      // Megatron sequence parallelism (with tp > 1)
   int zero = 0;                         // ZeRO stage: 0 none, 1 optimizer, 2 + gradients, 3 + weights
   double grad_bucket_mib = 25;          // gradient all-reduce bucket size
+  bool blocking_p2p = false;            // pipeline sends block the sender until delivered (Megatron-LM 2021, DeepSpeed)
   bool overlap_grad_reduce = true;      // gradient buckets overlap the last backward (else one collective after it)
   bool micro_batch_auto = false;        // micro_batch "auto": simulate_step picks the fastest (micro_batch_search.hpp)
   int microbatches(int global_batch) const { return global_batch / (dp * micro_batch); }

@@ -215,6 +215,7 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.parallelism.zero = p.at("zero").get<int>();
   s.parallelism.grad_bucket_mib = p.at("grad_bucket_mib").get<double>();
   s.parallelism.overlap_grad_reduce = p.at("overlap_grad_reduce").get<bool>();
+  s.parallelism.blocking_p2p = p.at("blocking_p2p").get<bool>();
   s.parallelism.micro_batch_auto = micro_batch_auto;
 
   const nlohmann::json& e = root.at("efficiency");

@@ -241,6 +241,11 @@ Section parallelism_section() {
               {.key = "grad_bucket_mib", .type = FT::number, .unit = "MiB",
                .doc = "gradient all-reduce bucket size (overlaps communication with the backward pass)",
                .default_value = d.grad_bucket_mib, .min = 0.1, .max = 16384},
+              {.key = "blocking_p2p", .type = FT::boolean,
+               .doc = "pipeline sends block the sender until the activation (or gradient) is delivered, as "
+                      "Megatron-LM up to 2021 (batch_isend_irecv, wait, cuda synchronize) and DeepSpeed's pipeline "
+                      "engine (blocking send) ran them; false: sends overlap the next compute (Megatron-Core)",
+               .default_value = d.blocking_p2p},
               {.key = "overlap_grad_reduce", .type = FT::boolean,
                .doc = "gradient buckets are reduced during the last microbatch's backward (PyTorch DDP, Megatron "
                       "--overlap-grad-reduce); false: one collective over all gradients after the whole backward, "

@@ -103,6 +103,25 @@ int StepExecutor::dp_stream_of(int rank, bool expert) const {
 }
 
 // Executes `rank`'s instructions until one blocks or the program ends.
+// A pipeline message reached its receiver: count it, and resume the
+// receiver if it is blocked in the matching receive (not in a send of its own).
+void StepExecutor::on_pp_arrival(const Message& msg, std::int64_t now) {
+  RankState& st = ranks_[static_cast<std::size_t>(msg.dst)];
+  pp_count(msg.dst, msg.chunk, msg.forward ? kFwdArrived : kBwdArrived) += 1;
+  const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(msg.dst)];
+  if (st.blocked_since < 0 || st.sending || st.pc >= prog.instrs.size()) return;
+  const Instr& waiting = prog.instrs[st.pc];
+  const InstrKind wanted = msg.forward ? InstrKind::recv_forward : InstrKind::recv_backward;
+  if (waiting.kind != wanted || waiting.chunk != msg.chunk) return;
+  RankAccount& acc = accounts_[static_cast<std::size_t>(msg.dst)];
+  const std::int64_t wire_from = std::max(st.blocked_since, msg.sent_at);
+  acc.bubble_s += static_cast<double>(wire_from - st.blocked_since) * 1e-9;
+  acc.pp_comm_s += static_cast<double>(now - wire_from) * 1e-9;
+  trace(msg.dst, kPp, waiting.label, st.blocked_since, now);
+  st.blocked_since = -1;
+  run_rank(msg.dst);   // the receive now finds its message
+}
+
 void StepExecutor::run_rank(int rank) {
   RankState& st = ranks_[static_cast<std::size_t>(rank)];
   RankAccount& acc = accounts_[static_cast<std::size_t>(rank)];
@@ -182,11 +201,16 @@ void StepExecutor::run_rank(int rank) {
           id = static_cast<std::uint32_t>(messages_.size());
           messages_.emplace_back();
         }
-        messages_[id] = {dst, fwd, in.chunk, now};
+        messages_[id] = {rank, dst, fwd, in.chunk, now};
         const int pair[2] = {rank, dst};
         collectives_.start(CollectiveOp::send_recv, pair, static_cast<double>(in.value),
                            CollectiveAlgorithm::automatic, this, token(kPpToken, id));
         ++st.pc;
+        if (program_.blocking_p2p) {
+          st.blocked_since = now;
+          st.sending = true;
+          return;  // resumes when the message is delivered
+        }
         break;
       }
       case InstrKind::recv_forward:
@@ -302,20 +326,16 @@ void StepExecutor::on_collective_done(Engine& engine, std::uint64_t tok) {
   if (kind == kPpToken) {
     const Message msg = messages_[index];
     free_messages_.push_back(static_cast<std::uint32_t>(index));
-    RankState& st = ranks_[static_cast<std::size_t>(msg.dst)];
-    pp_count(msg.dst, msg.chunk, msg.forward ? kFwdArrived : kBwdArrived) += 1;
-    const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(msg.dst)];
-    if (st.blocked_since < 0 || st.pc >= prog.instrs.size()) return;
-    const Instr& waiting = prog.instrs[st.pc];
-    const InstrKind wanted = msg.forward ? InstrKind::recv_forward : InstrKind::recv_backward;
-    if (waiting.kind != wanted || waiting.chunk != msg.chunk) return;
-    RankAccount& acc = accounts_[static_cast<std::size_t>(msg.dst)];
-    const std::int64_t wire_from = std::max(st.blocked_since, msg.sent_at);
-    acc.bubble_s += static_cast<double>(wire_from - st.blocked_since) * 1e-9;
-    acc.pp_comm_s += static_cast<double>(now - wire_from) * 1e-9;
-    trace(msg.dst, kPp, waiting.label, st.blocked_since, now);
-    st.blocked_since = -1;
-    run_rank(msg.dst);   // the receive now finds its message
+    on_pp_arrival(msg, now);
+    RankState& sender = ranks_[static_cast<std::size_t>(msg.src)];
+    if (sender.sending) {   // a blocking send (one at a time per rank): the sender goes on
+      accounts_[static_cast<std::size_t>(msg.src)].pp_comm_s += static_cast<double>(now - sender.blocked_since) * 1e-9;
+      const StageProgram& prog = *stage_of_rank_[static_cast<std::size_t>(msg.src)];
+      trace(msg.src, kPp, prog.instrs[sender.pc - 1].label, sender.blocked_since, now);
+      sender.sending = false;
+      sender.blocked_since = -1;
+      run_rank(msg.src);
+    }
     return;
   }
 

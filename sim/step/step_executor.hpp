@@ -68,6 +68,7 @@ private:
   struct RankState {
     std::uint32_t pc = 0;
     std::int64_t blocked_since = -1;    // ns; -1 when running
+    bool sending = false;               // blocked in a blocking pipeline send
   };
   struct TpGroup {
     int arrived = 0;
@@ -89,6 +90,7 @@ private:
     std::uint32_t sent = 0, sent_done = 0, arrived = 0;
   };
   struct Message {
+    int src = 0;
     int dst = 0;
     bool forward = true;
     int chunk = 0;
@@ -102,6 +104,7 @@ private:
   }
 
   void run_rank(int rank);
+  void on_pp_arrival(const Message& msg, std::int64_t now);
   void try_start_dp(int group);
   int dp_stream_of(int rank, bool expert) const;
   void finish_group_collective(std::uint64_t kind, std::size_t base, int size, std::int64_t now);

@@ -227,6 +227,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   StepProgram prog;
   prog.microbatches = m;
   prog.chunks = v;
+  prog.blocking_p2p = par.blocking_p2p;
   for (int stage = 0; stage < pp; ++stage) {
     StageProgram sp;
     sp.stage = stage;

@@ -52,8 +52,8 @@ enum class InstrKind : std::uint8_t {
   tp_all_reduce,      // blocking, over the TP group; value = bytes
   tp_reduce_scatter,  // blocking (sequence parallelism); value = bytes of the full buffer
   tp_all_gather,      // blocking (sequence parallelism); value = bytes of the full buffer
-  send_forward,       // to the next (virtual) stage, non-blocking; value = bytes
-  send_backward,      // to the previous (virtual) stage, non-blocking; value = bytes
+  send_forward,       // to the next (virtual) stage; value = bytes; blocks until delivered with blocking_p2p
+  send_backward,      // to the previous (virtual) stage; value = bytes; likewise
   recv_forward,       // from the previous (virtual) stage, blocking
   recv_backward,      // from the next (virtual) stage, blocking
   dp_launch,          // queue DP item `aux` on the data-parallel stream; value = bytes
@@ -97,6 +97,7 @@ struct StepProgram {
   std::vector<StageProgram> stages;
   int microbatches = 0;
   int chunks = 1;             // model chunks per rank (vpp when interleaved)
+  bool blocking_p2p = false;  // a pipeline send blocks its sender until delivered
 };
 
 StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer);

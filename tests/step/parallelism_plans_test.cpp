@@ -121,6 +121,31 @@ TEST_CASE("Interleaved over uneven stages: chunks as even as possible, the short
   CHECK(inter.time_s >= m * 3 * (f + b));
 }
 
+TEST_CASE("Blocking pipeline sends put every transfer on the sender's timeline (GPipe, closed forms)") {
+  // pp 2, m = 8, 4 layers per stage (tf, tb per stage), each activation or
+  // gradient of 256 x 256 x 2 B = 131,072 B over a 0.1 GB/s link: c = 1.31 ms.
+  // Async: stage 0's forwards run back to back and each lands c later, so
+  //   step = (m + 1)(tf + tb) + 2c.
+  // Blocking: each forward of stage 0 and each backward of stage 1 is
+  // followed by c of waiting on its own send, and the other stage keeps up:
+  //   step = m (tf + tb + 2c) + tf + tb.
+  Scenario s = test::tiny_scenario(1, 2, 1);
+  s.model.vocab = 8;                      // the output layer: ~0.1% of a stage
+  s.model.tied_embeddings = false;
+  s.cluster.scale_up.bandwidth_gb_per_s = 0.1;
+  s.parallelism.schedule = "gpipe";
+  const auto [f, b] = layer_seconds(s);
+  const double tf = 4 * f, tb = 4 * b, c = 131072 / 0.1e9;
+  const int m = 8;
+  const Run async = execute(s);
+  CHECK(async.time_s == Approx((m + 1) * (tf + tb) + 2 * c).epsilon(0.005));
+  s.parallelism.blocking_p2p = true;
+  const Run blocking = execute(s);
+  CHECK(blocking.time_s == Approx(m * (tf + tb + 2 * c) + tf + tb).epsilon(0.005));
+  // Stage 0 finishes last; its m blocking sends are exposed pipeline time.
+  CHECK(blocking.slowest.pp_comm_s >= m * c * 0.999);
+}
+
 TEST_CASE("Activations in flight follow the schedule") {
   const int p = 4, m = 8;
   for (int stage = 0; stage < p; ++stage) {
