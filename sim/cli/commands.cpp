@@ -125,10 +125,9 @@ int run(const RunArgs& args, const std::vector<std::string>& catalogs) {
     if (!args.json_out.empty()) write_output(args.json_out, results_json(s, step, run, cost).dump(2) + "\n");
     if (!args.trace_out.empty()) write_output(args.trace_out, chrome_trace_json(step.timeline));
     return 0;
-  } catch (const InputError& e) {
-    return input_error(e.what());
   } catch (const std::runtime_error& e) {
-    // Output files that cannot be written are the user's to fix.
+    // Bad input (InputError is a runtime_error) and output files that cannot
+    // be written are the user's to fix.
     return input_error(e.what());
   }
 }

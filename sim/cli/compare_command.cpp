@@ -176,10 +176,9 @@ int compare(const CompareArgs& args, const std::vector<std::string>& catalogs) {
     if (!args.json_out.empty()) write_output(args.json_out, compare_json(c).dump(2) + "\n");
     if (!args.csv_out.empty()) write_output(args.csv_out, render_compare_csv(c));
     return 0;
-  } catch (const InputError& e) {
-    return input_error(e.what());
   } catch (const std::runtime_error& e) {
-    // Output files that cannot be written are the user's to fix.
+    // Bad input (InputError is a runtime_error) and output files that cannot
+    // be written are the user's to fix.
     return input_error(e.what());
   }
 }

@@ -50,10 +50,9 @@ int report(const ReportArgs& args, const std::vector<std::string>& catalogs) {
     }
     write_output(args.out, content);
     return 0;
-  } catch (const InputError& e) {
-    return input_error(e.what());
   } catch (const std::runtime_error& e) {
-    // Output files that cannot be written are the user's to fix.
+    // Bad input (InputError is a runtime_error) and output files that cannot
+    // be written are the user's to fix.
     return input_error(e.what());
   }
 }

@@ -207,9 +207,12 @@ struct CollectiveRunner::Impl {
   std::vector<std::uint32_t> free_slots;
   collective_detail::PlanScratch scratch;
 
-  // Scratch of start_phase: the phase's routed links, and per-link marks
+  // Scratch of start_phase: the phase's routed links (flow f's are
+  // [path_start[f], path_start[f + 1])), their latencies, and per-link marks
   // (epoch-stamped) that tell whether the flows' paths are disjoint.
   std::vector<LinkId> phase_links;
+  std::vector<std::size_t> path_start;
+  std::vector<double> path_latency_s;
   std::vector<std::uint32_t> link_mark;
   std::uint32_t mark_epoch = 0;
 
@@ -217,14 +220,17 @@ struct CollectiveRunner::Impl {
   // NVSwitch node, a ring shift over a collision-free fabric) starts as one
   // bundle (FlowNetwork::start_bundle: a pipelined ring runs at its slowest
   // edge's pace); one whose flows share links (they then share bandwidth
-  // among themselves) starts flow by flow. Both take flow_bytes / rate +
-  // steps x alpha uncontended.
+  // among themselves) starts flow by flow, each over the links routed here
+  // (a flow is a bundle of one). Both take flow_bytes / rate + steps x alpha
+  // uncontended.
   void start_phase(std::uint32_t slot, FlowListener* self) {
     Running& r = running[slot];
     const Phase& phase = r.plan.phases[static_cast<std::size_t>(r.phase)];
     const auto key = static_cast<std::uint64_t>(r.phase);
     r.flow_latency_ns.clear();
     phase_links.clear();
+    path_start.assign(1, 0);
+    path_latency_s.clear();
     if (link_mark.size() < topology.link_count()) link_mark.assign(topology.link_count(), 0);
     if (++mark_epoch == 0) {  // wrapped: clear the stale stamps
       std::fill(link_mark.begin(), link_mark.end(), 0);
@@ -242,7 +248,9 @@ struct CollectiveRunner::Impl {
         link_mark[buffer[i]] = mark_epoch;
         phase_links.push_back(buffer[i]);
       }
-      if (hops == 0) disjoint = false;  // a GPU to itself: let start_flow say so
+      if (hops == 0) disjoint = false;  // a GPU to itself: let the flow network say so
+      path_start.push_back(phase_links.size());
+      path_latency_s.push_back(latency_s);
       max_latency_s = std::max(max_latency_s, latency_s);
       // Rounded as FlowNetwork rounds it, so done - latency is the last byte's time.
       r.flow_latency_ns.push_back(SimTime::from_seconds(latency_s).ns());
@@ -256,9 +264,10 @@ struct CollectiveRunner::Impl {
       return;
     }
     r.pending = static_cast<std::uint32_t>(r.flow_latency_ns.size());
-    for_each_flow(r.plan, phase, [&](int src, int dst, std::uint32_t index) {
-      network.start_flow(src, dst, phase.flow_bytes, self, flow_token(slot, index), key);
-    });
+    const std::span<const LinkId> links(phase_links);
+    for (std::uint32_t f = 0; f < r.pending; ++f)
+      network.start_bundle(links.subspan(path_start[f], path_start[f + 1] - path_start[f]), path_latency_s[f],
+                           phase.flow_bytes, self, flow_token(slot, f));
   }
 };
 
@@ -310,22 +319,30 @@ void CollectiveRunner::start(CollectiveOp op, std::span<const int> gpus, double 
   c.start_phase(slot, this);
 }
 
+namespace {
+
+// The plan of one call, outside any run (validated, automatic resolved).
+Plan plan_alone(CollectiveOp op, std::span<const int> gpus, double bytes, CollectiveAlgorithm algorithm,
+                const Topology& topology, const CollectiveParams& params) {
+  collective_detail::PlanScratch scratch;
+  Plan plan;
+  collective_detail::plan_call(op, gpus, bytes, algorithm, topology, params, scratch, plan);
+  return plan;
+}
+
+}  // namespace
+
 double CollectiveRunner::uncontended_seconds(CollectiveOp op, std::span<const int> gpus, double bytes,
                                              CollectiveAlgorithm algorithm) const {
   const Impl& c = *impl_;
-  collective_detail::PlanScratch scratch;
-  Plan plan;
-  collective_detail::plan_call(op, gpus, bytes, algorithm, c.topology, c.params, scratch, plan);
-  return collective_detail::plan_seconds(plan, c.topology, c.params.step_overhead_s);
+  return collective_detail::plan_seconds(plan_alone(op, gpus, bytes, algorithm, c.topology, c.params), c.topology,
+                                         c.params.step_overhead_s);
 }
 
 CollectiveAlgorithm CollectiveRunner::resolved_algorithm(CollectiveOp op, std::span<const int> gpus, double bytes,
                                                          CollectiveAlgorithm algorithm) const {
   const Impl& c = *impl_;
-  collective_detail::PlanScratch scratch;
-  Plan plan;
-  collective_detail::plan_call(op, gpus, bytes, algorithm, c.topology, c.params, scratch, plan);
-  return plan.algorithm;
+  return plan_alone(op, gpus, bytes, algorithm, c.topology, c.params).algorithm;
 }
 
 void CollectiveRunner::on_flow_done(Engine& engine, std::uint64_t token) {

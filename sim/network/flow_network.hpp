@@ -37,7 +37,8 @@ public:
   // Modelled as ONE max-min flow over the union of their links (`links`,
   // distinct), so it gets the rate of its most constrained edge. Uncontended
   // this equals the separate flows' timing; it costs one flow instead of n.
-  // The listener is called once, `latency_s` after the last byte.
+  // The listener is called once, `latency_s` after the last byte. A bundle of
+  // one path is a plain flow over those links (start_flow after routing).
   void start_bundle(std::span<const LinkId> links, double latency_s, double bytes, FlowListener* listener,
                     std::uint64_t token);
 

@@ -13,6 +13,15 @@ constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
 bool is_32bit(Precision p) { return p == Precision::fp32 || p == Precision::tf32; }
 
+
+// Layers [first, first + n) of a MoE model that have experts.
+int moe_layers_in(const ModelSpec& m, int first, int n) {
+  if (!m.moe()) return 0;
+  return std::max(0, first + n - std::max(first, m.dense_layers));
+}
+
+}  // namespace
+
 LayerShape layer_shape(const Scenario& s) {
   LayerShape shape;
   shape.micro_batch = s.parallelism.micro_batch;
@@ -24,14 +33,6 @@ LayerShape layer_shape(const Scenario& s) {
   shape.flash_attention = s.training.flash_attention;
   return shape;
 }
-
-// Layers [first, first + n) of a MoE model that have experts.
-int moe_layers_in(const ModelSpec& m, int first, int n) {
-  if (!m.moe()) return 0;
-  return std::max(0, first + n - std::max(first, m.dense_layers));
-}
-
-}  // namespace
 
 StageParameters stage_parameter_split(const Scenario& s, const RankLayout& layout, int stage) {
   const ParameterCount pc = count_parameters(s.model);

@@ -24,6 +24,7 @@
 //   32-bit training: weights 4, gradients 4, Adam 8 (m, v) or SGD 4 (momentum)
 #include <vector>
 
+#include "models/transformer.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/step/rank_layout.hpp"
 #include "sim/step/step_result.hpp"
@@ -43,6 +44,11 @@ struct StageParameters {
   double total() const { return dense + expert; }
 };
 StageParameters stage_parameter_split(const Scenario& s, const RankLayout& layout, int stage);
+
+// One layer's shape on one rank of the scenario's plan (micro batch,
+// sequence, tp, cp, ep, element size, flash attention): what the memory
+// estimate and the step program both size the layer with.
+LayerShape layer_shape(const Scenario& s);
 double stage_parameters_per_rank(const Scenario& s, const RankLayout& layout, int stage);
 
 std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& layout);

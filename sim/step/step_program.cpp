@@ -157,14 +157,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   const auto& par = s.parallelism;
   const Precision prec = s.training.precision;
   const bool wide = prec == Precision::fp32 || prec == Precision::tf32;
-  LayerShape shape;
-  shape.micro_batch = par.micro_batch;
-  shape.seq_len = s.training.seq_len;
-  shape.tp = par.tp;
-  shape.cp = layout.cp();
-  shape.ep = layout.ep();
-  shape.bytes_per_element = wide ? 4 : 2;
-  shape.flash_attention = s.training.flash_attention;
+  const LayerShape shape = layer_shape(s);   // the layout is built from s.parallelism: same cp, ep
 
   const ModelSpec& model = s.model;
   const ParameterCount pc = count_parameters(model);

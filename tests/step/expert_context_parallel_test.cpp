@@ -27,8 +27,6 @@
 
 using namespace orrery;
 using test::execute;
-using test::FlopTimer;
-using test::Network;
 using test::Run;
 
 namespace {

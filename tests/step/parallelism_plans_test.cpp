@@ -20,27 +20,11 @@
 
 using namespace orrery;
 using test::execute;
-using test::FlopTimer;
+using test::layer_seconds;
 using test::Network;
 using test::Run;
 
 namespace {
-
-LayerShape shape_of(const Scenario& s) {
-  LayerShape shape;
-  shape.micro_batch = s.parallelism.micro_batch;
-  shape.seq_len = s.training.seq_len;
-  shape.tp = s.parallelism.tp;
-  shape.flash_attention = s.training.flash_attention;
-  return shape;
-}
-
-// Forward and backward seconds of one layer under FlopTimer.
-std::pair<double, double> layer_seconds(const Scenario& s) {
-  const LayerOps ops = transformer_layer_ops(s.model, shape_of(s));
-  return {(total_flops(ops.attention_forward) + total_flops(ops.mlp_forward)) * 1e-12,
-          (total_flops(ops.attention_backward) + total_flops(ops.mlp_backward)) * 1e-12};
-}
 
 // Four stages of two layers, a vocabulary of 8 (the output layer is ~0.1% of
 // a stage) and very fast links: uniform stages, free communication.
@@ -163,7 +147,7 @@ TEST_CASE("Activations in flight follow the schedule") {
     return estimate_memory(s, RankLayout(1, 4, 1, s.model.layers))[0].activations_gib;
   };
   const Scenario one = uniform_pipeline("1f1b");
-  const double per_layer = activation_bytes_per_layer(one.model, shape_of(one), Recompute::none) / kGib;
+  const double per_layer = activation_bytes_per_layer(one.model, layer_shape(one), Recompute::none) / kGib;
   CHECK(activations(one) == Approx(per_layer * 2 * p));
   CHECK(activations(uniform_pipeline("gpipe")) == Approx(per_layer * 2 * m));
   CHECK(activations(uniform_pipeline("interleaved", 2)) == Approx(per_layer * 2 * p * (1 + (p - 1) / (p * 2.0))));
@@ -196,7 +180,7 @@ TEST_CASE("Sequence parallelism: reduce-scatter + all-gather cost the all-reduce
 TEST_CASE("Sequence parallelism and selective recompute: activation memory per Korthikanti et al. Table 2") {
   Scenario s = test::tiny_scenario(2, 1, 1);
   s.training.flash_attention = false;   // keep the 5 a s / h term
-  const LayerShape shape = shape_of(s);
+  const LayerShape shape = layer_shape(s);
   const double sbh = 256.0 * 1 * 256, t = 2, a = 8, sq = 256, h = 256;
   const double attention_term = 5 * a * sq / (h * t);
   CHECK(activation_bytes_per_layer(s.model, shape, Recompute::none) == Approx(sbh * (10 + 24 / t + attention_term)));
@@ -221,7 +205,7 @@ TEST_CASE("Selective recompute re-runs the attention core in the backward") {
     s.parallelism.recompute = "selective";
     const Run sel = execute(s);
     double core_flops = 0;
-    for (const Op& op : transformer_layer_ops(s.model, shape_of(s)).attention_forward) {
+    for (const Op& op : transformer_layer_ops(s.model, layer_shape(s)).attention_forward) {
       const std::string name = op.name;
       if (name == "attn_core" || name == "attn_scores" || name == "softmax" || name == "attn_dropout" ||
           name == "attn_context")

@@ -3,6 +3,7 @@
 // FLOP-proportional device (1 TFLOP/s; memory-bound kernels free) and no
 // per-step protocol overhead, so step tests can state closed forms.
 #include <cstdint>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +12,8 @@
 #include "sim/engine/engine.hpp"
 #include "sim/network/flow_network.hpp"
 #include "sim/network/topology.hpp"
+#include "models/transformer.hpp"
+#include "sim/step/memory_estimate.hpp"
 #include "sim/step/rank_layout.hpp"
 #include "sim/step/step_executor.hpp"
 #include "sim/step/step_program.hpp"
@@ -53,6 +56,13 @@ inline Run execute(const Scenario& s) {
       out.slowest = a;
     }
   return out;
+}
+
+// Forward and backward seconds of one layer under FlopTimer.
+inline std::pair<double, double> layer_seconds(const Scenario& s) {
+  const LayerOps ops = transformer_layer_ops(s.model, layer_shape(s));
+  return {(total_flops(ops.attention_forward) + total_flops(ops.mlp_forward)) * 1e-12,
+          (total_flops(ops.attention_backward) + total_flops(ops.mlp_backward)) * 1e-12};
 }
 
 }  // namespace orrery::test

@@ -16,25 +16,9 @@
 
 using namespace orrery;
 using test::execute;
-using test::FlopTimer;
+using test::layer_seconds;
 using test::Network;
 using test::Run;
-
-namespace {
-
-// Forward and backward seconds of one layer under FlopTimer.
-std::pair<double, double> layer_seconds(const Scenario& s) {
-  LayerShape shape;
-  shape.micro_batch = s.parallelism.micro_batch;
-  shape.seq_len = s.training.seq_len;
-  shape.tp = s.parallelism.tp;
-  shape.flash_attention = s.training.flash_attention;
-  const LayerOps ops = transformer_layer_ops(s.model, shape);
-  return {(total_flops(ops.attention_forward) + total_flops(ops.mlp_forward)) * 1e-12,
-          (total_flops(ops.attention_backward) + total_flops(ops.mlp_backward)) * 1e-12};
-}
-
-}  // namespace
 
 TEST_CASE("1F1B on uniform stages with free communication: step = (m + p - 1)(tf + tb)") {
   Scenario s = test::tiny_scenario(1, 4, 1);
