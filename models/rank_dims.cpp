@@ -202,6 +202,7 @@ RankDims rank_dims(const ModelSpec& m, const LayerShape& s) {
   r.layernorm = m.norm == "layernorm";
   r.bias = m.linear_bias;
   r.learned_position = m.position == "learned";
+  r.alibi = m.position == "alibi";
   if (m.moe()) {
     r.experts = m.experts;
     r.local_experts = static_cast<double>(m.experts / s.ep);

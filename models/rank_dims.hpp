@@ -25,6 +25,7 @@ struct RankDims {
   bool layernorm = false;  // else rmsnorm
   bool bias = false;
   bool learned_position = false;
+  bool alibi = false;             // ALiBi: a per-head linear bias added to the attention scores
 
   // Attention widths on this rank (per token): Q and K are heads x d and
   // kv_heads x d, V and the attention output kv_heads x v_d and heads x v_d.

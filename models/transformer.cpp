@@ -145,6 +145,11 @@ void attention_block(LayerOps& ops, const RankDims& r, bool flash) {
 
   // Unfused attention's intermediates (used forward and backward; cp = 1).
   const Op attn_scores = gemm("attn_scores", r.s, r.s_kv, r.d, r.e, attn_batch);     // Q K^T
+  // ALiBi outside a fused kernel: the bias, broadcast over the queries, is
+  // first written into the score buffer, which the Q K^T GEMM then reads and
+  // overwrites (beta = 1: torch.baddbmm, as Megatron-DeepSpeed's BLOOM does).
+  // No backward: the bias has no gradient and the add passes dS through.
+  const Op alibi_bias = memory_bound("alibi_bias", 2 * scores * r.e);
   const Op softmax = memory_bound("softmax", 2 * scores * r.e);  // fused scale+mask+softmax
   const Op attn_dropout = memory_bound("attn_dropout", scores * (2 * r.e + 1));
   const Op attn_context = gemm("attn_context", r.s, r.v_d, r.s_kv, r.e, attn_batch);  // P V
@@ -167,6 +172,7 @@ void attention_block(LayerOps& ops, const RankDims& r, bool flash) {
   if (flash) {
     af.push_back(attn_core);
   } else {
+    if (r.alibi) af.push_back(alibi_bias);
     af.push_back(attn_scores);
     af.push_back(softmax);
     af.push_back(attn_dropout);

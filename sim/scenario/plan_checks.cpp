@@ -151,6 +151,18 @@ void check_ep(const Scenario& s) {
                      "set sp to true, or tp to 1");
 }
 
+// An all-reduce hands every rank all the gradients: the optimizer states
+// may be sharded (ZeRO 1), the gradients may not (ZeRO 2 and 3 keep a shard).
+void check_grad_reduce(const Scenario& s) {
+  const ParallelismSpec& p = s.parallelism;
+  if (p.grad_reduce != "all_reduce" || p.zero <= 1) return;
+  throw InputError("parallelism.grad_reduce", "\"all_reduce\"",
+                   fmt::format("ZeRO {} shards the gradients, so each rank reduces only its shard "
+                               "(a reduce-scatter)",
+                               p.zero),
+                   "set grad_reduce to \"auto\", or zero to 0 or 1");
+}
+
 void check_batch(const Scenario& s) {
   const ParallelismSpec& p = s.parallelism;
   const i64 batch = s.training.global_batch;
@@ -256,6 +268,7 @@ void check_plan(Scenario& s, bool dp_given) {
   check_cp(s);
   check_or_derive_dp(s, dp_given, gpus);
   check_ep(s);
+  check_grad_reduce(s);
   check_batch(s);
   check_schedule(s);
   check_batch_ramp(s);

@@ -45,6 +45,17 @@ struct ParallelismSpec {
   double grad_bucket_mib = 25;          // gradient all-reduce bucket size
   bool blocking_p2p = false;            // pipeline sends block the sender until delivered (Megatron-LM 2021, DeepSpeed)
   bool overlap_grad_reduce = true;      // gradient buckets overlap the last backward (else one collective after it)
+  // How each microbatch's weight gradients join the step's gradient buffer:
+  // "fused" (the wgrad GEMM accumulates into it), "add" (a separate in-place
+  // add per microbatch) or "cast_add" (cast to the buffer's precision, then add).
+  std::string grad_accumulation = "fused";
+  // Precision of that buffer, which is also what data parallelism reduces:
+  // "auto" (fp32 for bf16 and fp8 training, else the training precision),
+  // "fp32" or "param" (the training precision).
+  std::string main_grad = "auto";
+  // "auto": reduce-scatter under ZeRO >= 1, all-reduce without; "all_reduce":
+  // all-reduce under ZeRO 1 too (DeepSpeed's BF16_Optimizer).
+  std::string grad_reduce = "auto";
   bool micro_batch_auto = false;        // micro_batch "auto": simulate_step picks the fastest (micro_batch_search.hpp)
   int microbatches(int global_batch) const { return global_batch / (dp * micro_batch); }
 };

@@ -216,6 +216,9 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.parallelism.grad_bucket_mib = p.at("grad_bucket_mib").get<double>();
   s.parallelism.overlap_grad_reduce = p.at("overlap_grad_reduce").get<bool>();
   s.parallelism.blocking_p2p = p.at("blocking_p2p").get<bool>();
+  s.parallelism.grad_accumulation = p.at("grad_accumulation").get<std::string>();
+  s.parallelism.main_grad = p.at("main_grad").get<std::string>();
+  s.parallelism.grad_reduce = p.at("grad_reduce").get<std::string>();
   s.parallelism.micro_batch_auto = micro_batch_auto;
 
   const nlohmann::json& e = root.at("efficiency");

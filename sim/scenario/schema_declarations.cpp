@@ -252,6 +252,29 @@ Section parallelism_section() {
                       "as Megatron-LM did up to 2022 (DDP_impl local: train_step all-reduces the contiguous "
                       "gradient buffer after forward_backward_func returns)",
                .default_value = d.overlap_grad_reduce},
+              {.key = "grad_accumulation", .type = FT::choice,
+               .doc = "how each microbatch's weight gradients join the step's gradient buffer (main_grad): fused "
+                      "(the weight-gradient GEMM accumulates into it: Megatron-Core's gradient_accumulation_fusion; "
+                      "no extra pass), add (a separate in-place add per parameter and microbatch, reading the "
+                      "gradient and reading and writing the buffer: Megatron-LM 2021's local DDP hooks, "
+                      "main_grad.add_(grad), and PyTorch's AccumulateGrad), cast_add (the gradient is first cast "
+                      "to an fp32 copy, then added: DeepSpeed's BF16_Optimizer.update_hp_grads after every "
+                      "microbatch's backward, with the 16-bit gradients held until then)",
+               .default_value = d.grad_accumulation, .choices = {"fused", "add", "cast_add"}},
+              {.key = "main_grad", .type = FT::choice,
+               .doc = "precision of the gradient buffer, which is also the precision data parallelism reduces "
+                      "in: auto is fp32 for bf16 and fp8 training (Megatron-LM forces "
+                      "accumulate_allreduce_grads_in_fp32 with bf16; DeepSpeed's BF16_Optimizer reduces its fp32 "
+                      "gradients) and the training precision otherwise (Megatron-LM's fp16 default); fp32; or "
+                      "param (the training precision)",
+               .default_value = d.main_grad, .choices = {"auto", "fp32", "param"}},
+              {.key = "grad_reduce", .type = FT::choice,
+               .doc = "the data-parallel gradient collective: auto is a reduce-scatter under ZeRO 1 to 3 (each "
+                      "rank keeps the shard it updates) and an all-reduce without ZeRO; all_reduce all-reduces "
+                      "under ZeRO 1 too, as DeepSpeed's BF16_Optimizer does (every rank receives all the "
+                      "gradients, updates its shard of the fp32 master weights, then all-gathers the parameters); "
+                      "only with zero 0 or 1",
+               .default_value = d.grad_reduce, .choices = {"auto", "all_reduce"}},
               {.key = "cp", .type = FT::integer,
                .doc = "context-parallel degree (Megatron order tp, cp, dp, pp): each rank holds seq_len / cp tokens "
                       "of every sequence (2 cp load-balanced chunks, so seq_len must divide by 2 cp) and passes "

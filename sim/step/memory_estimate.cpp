@@ -1,6 +1,7 @@
 #include "sim/step/memory_estimate.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "models/memory.hpp"
 #include "models/parameters.hpp"
@@ -63,11 +64,31 @@ double stage_parameters_per_rank(const Scenario& s, const RankLayout& layout, in
   return stage_parameter_split(s, layout, stage).total();
 }
 
+double main_grad_bytes(const Scenario& s) {
+  const Precision p = s.training.precision;
+  const double param = is_32bit(p) ? 4 : 2;
+  const std::string& mode = s.parallelism.main_grad;
+  if (mode == "fp32") return 4;
+  if (mode == "param") return param;
+  return p == Precision::bf16 || p == Precision::fp8 ? 4 : param;
+}
+
+double grad_accumulation_bytes(const Scenario& s) {
+  const std::string& mode = s.parallelism.grad_accumulation;
+  const double e = is_32bit(s.training.precision) ? 4 : 2, m = main_grad_bytes(s);
+  if (mode == "add") return e + 2 * m;
+  if (mode == "cast_add") return e + 4 * m;
+  return 0;
+}
+
 std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& layout) {
   const auto& par = s.parallelism;
   const ModelSpec& model = s.model;
   const bool wide = is_32bit(s.training.precision);
-  const double weight_bytes = wide ? 4 : 2, grad_bytes = weight_bytes;
+  const double weight_bytes = wide ? 4 : 2, grad_bytes = main_grad_bytes(s);
+  // DeepSpeed's BF16_Optimizer keeps the 16-bit gradients of the whole stage
+  // until update_hp_grads adds them after the backward.
+  const double held_grad_bytes = s.parallelism.grad_accumulation == "cast_add" ? weight_bytes : 0;
   const bool adam = s.training.optimizer == "adam";
   const double optimizer_bytes = wide ? (adam ? 8 : 4) : (adam ? 12 : 8);
   const Recompute recompute = par.recompute == "full"        ? Recompute::full
@@ -114,7 +135,7 @@ std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& la
       return shard ? p.dense * bytes / dp + p.expert * bytes / expert_dp : params * bytes;
     };
     mem.weights_gib = sharded(weight_bytes, zero >= 3) / kGib;
-    mem.gradients_gib = sharded(grad_bytes, zero >= 2) / kGib;
+    mem.gradients_gib = (sharded(grad_bytes, zero >= 2) + params * held_grad_bytes) / kGib;
     mem.optimizer_gib = sharded(optimizer_bytes, zero >= 1) / kGib;
     // Activations of the microbatch-chunks the schedule keeps in flight
     // (1F1B: min(pp - stage, m) microbatches; GPipe: m; interleaved: more).

@@ -20,7 +20,10 @@
 //   activations re-materialized during its backward.
 //
 // Bytes per parameter before sharding:
-//   16-bit training: weights 2, gradients 2, Adam 12 (fp32 master, m, v) or SGD 8 (master, momentum)
+//   16-bit training: weights 2, gradients main_grad_bytes (4 for bf16, 2 for
+//     fp16 under "auto"), Adam 12 (fp32 master, m, v) or SGD 8 (master, momentum);
+//     with grad_accumulation cast_add also the 16-bit gradients (2), held
+//     from each backward until they are added
 //   32-bit training: weights 4, gradients 4, Adam 8 (m, v) or SGD 4 (momentum)
 #include <vector>
 
@@ -50,6 +53,18 @@ StageParameters stage_parameter_split(const Scenario& s, const RankLayout& layou
 // estimate and the step program both size the layer with.
 LayerShape layer_shape(const Scenario& s);
 double stage_parameters_per_rank(const Scenario& s, const RankLayout& layout, int stage);
+
+// Bytes per parameter of the gradient buffer (parallelism.main_grad: fp32
+// for bf16 and fp8 training under "auto"), which data parallelism reduces.
+double main_grad_bytes(const Scenario& s);
+
+// Bytes of HBM traffic per parameter that each microbatch's backward spends
+// accumulating its gradients into that buffer (parallelism.grad_accumulation),
+// with e the training precision's bytes and m the buffer's:
+//   fused 0 (inside the weight-gradient GEMM), add e + 2m (read the gradient,
+//   read and write the buffer), cast_add e + 4m (write an m-byte copy of the
+//   gradient, then read it and read and write the buffer).
+double grad_accumulation_bytes(const Scenario& s);
 
 std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& layout);
 

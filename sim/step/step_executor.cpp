@@ -8,7 +8,7 @@ namespace orrery {
 namespace {
 
 // Collective tokens: kind in the top bits, index below.
-constexpr std::uint64_t kTpToken = 0, kDpToken = 1, kPpToken = 2, kEpToken = 3, kCpToken = 4;
+constexpr std::uint64_t kTpToken = 0, kDpToken = 1, kPpToken = 2, kEpToken = 3, kCpToken = 4, kEmbToken = 5;
 constexpr int kTokenShift = 56;
 std::uint64_t token(std::uint64_t kind, std::uint64_t index) { return (kind << kTokenShift) | index; }
 // A CP transfer's token index: sender and receiver (ranks < 2^24, limits.hpp caps GPUs far below).
@@ -39,6 +39,17 @@ StepExecutor::StepExecutor(Engine& engine, const StepProgram& program, const Ran
       for (int r : layout_.ep_group_members(g)) ep_members_.push_back(r);
   }
   if (layout_.cp() > 1) cp_counts_.resize(static_cast<std::size_t>(n));
+  if (layout_.pp() > 1) {
+    // Stage 0's ranks are numbered 0 .. tp x cp x dp - 1 (stage is the outermost coordinate).
+    for (int r = 0; r < n; ++r) {
+      RankCoords c = layout_.coords(r);
+      if (c.stage != 0) continue;
+      embedding_members_.push_back(r);
+      c.stage = layout_.pp() - 1;
+      embedding_members_.push_back(layout_.rank(c));
+    }
+    embedding_groups_.resize(embedding_members_.size() / 2);
+  }
 
   // Data-parallel streams: one per DP group, then (when some stage has
   // expert items) one per expert-DP group.
@@ -96,6 +107,12 @@ std::uint8_t StepExecutor::label(const char* name) {
 void StepExecutor::trace(int rank, int stream, std::uint8_t name, std::int64_t start, std::int64_t end) {
   if (!traced_[static_cast<std::size_t>(rank)] || end <= start) return;
   timeline_.spans.push_back({rank, static_cast<std::uint8_t>(stream), name, start, end - start});
+}
+
+int StepExecutor::embedding_group_of(int rank) const {
+  RankCoords c = layout_.coords(rank);
+  c.stage = 0;
+  return layout_.rank(c);
 }
 
 int StepExecutor::dp_stream_of(int rank, bool expert) const {
@@ -164,6 +181,18 @@ void StepExecutor::run_rank(int rank) {
                                     static_cast<std::size_t>(layout_.ep()));
           collectives_.start(CollectiveOp::all_to_all, gpus, static_cast<double>(in.value),
                              CollectiveAlgorithm::automatic, this, token(kEpToken, static_cast<std::uint64_t>(g)));
+        }
+        return;  // resumes in on_collective_done
+      }
+      case InstrKind::embedding_all_reduce: {
+        const int g = embedding_group_of(rank);
+        TpGroup& grp = embedding_groups_[static_cast<std::size_t>(g)];
+        st.blocked_since = now;
+        if (++grp.arrived == 2) {
+          grp.arrived = 0;
+          std::span<const int> gpus(embedding_members_.data() + static_cast<std::size_t>(g) * 2, 2);
+          collectives_.start(CollectiveOp::all_reduce, gpus, static_cast<double>(in.value),
+                             CollectiveAlgorithm::automatic, this, token(kEmbToken, static_cast<std::uint64_t>(g)));
         }
         return;  // resumes in on_collective_done
       }
@@ -269,18 +298,20 @@ void StepExecutor::on_event(Engine&, std::uint32_t, std::uint64_t arg) {
   run_rank(rank);
 }
 
-// A blocking group collective (TP or EP) is done: its members go on.
+// A blocking group collective (TP, EP or the tied embedding's) is done: its
+// members go on. The embedding's counts as gradient (DP) communication.
 void StepExecutor::finish_group_collective(std::uint64_t kind, std::size_t base, int size, std::int64_t now) {
-  const std::vector<int>& members = kind == kTpToken ? tp_members_ : ep_members_;
+  const std::vector<int>& members = kind == kTpToken ? tp_members_ : kind == kEpToken ? ep_members_ : embedding_members_;
   for (int i = 0; i < size; ++i) {
     const int r = members[base + static_cast<std::size_t>(i)];
     RankState& st = ranks_[static_cast<std::size_t>(r)];
     RankAccount& acc = accounts_[static_cast<std::size_t>(r)];
     const double waited = static_cast<double>(now - st.blocked_since) * 1e-9;
     if (kind == kTpToken) acc.tp_wait_s += waited;
-    else acc.ep_wait_s += waited;
-    trace(r, kind == kTpToken ? kTp : kEp, stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label,
-          st.blocked_since, now);
+    else if (kind == kEpToken) acc.ep_wait_s += waited;
+    else acc.dp_wait_s += waited;
+    trace(r, kind == kTpToken ? kTp : kind == kEpToken ? kEp : kDp,
+          stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label, st.blocked_since, now);
     st.blocked_since = -1;
     ++st.pc;
   }
@@ -316,6 +347,10 @@ void StepExecutor::on_collective_done(Engine& engine, std::uint64_t tok) {
   }
   if (kind == kEpToken) {
     finish_group_collective(kind, index * static_cast<std::size_t>(layout_.ep()), layout_.ep(), now);
+    return;
+  }
+  if (kind == kEmbToken) {
+    finish_group_collective(kind, index * 2, 2, now);
     return;
   }
   if (kind == kCpToken) {

@@ -129,6 +129,9 @@ private:
   std::vector<int> tp_members_;   // group * tp + i -> GPU
   std::vector<TpGroup> ep_groups_;
   std::vector<int> ep_members_;   // group * ep + i -> GPU
+  std::vector<TpGroup> embedding_groups_;   // one per (tp, cp, dp) position of a stage
+  std::vector<int> embedding_members_;      // group * 2 + {0, 1} -> first-stage, last-stage GPU
+  int embedding_group_of(int rank) const;
   std::vector<DpGroup> dp_groups_;   // DP groups, then expert-DP groups (when a program uses them)
   std::vector<int> dp_members_;
   int expert_dp_base_ = 0;        // id of the first expert-DP stream

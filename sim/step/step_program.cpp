@@ -38,11 +38,12 @@ Block time_ops(const std::vector<Op>& ops, const KernelTimer& timer, Precision p
 }
 
 // Selective recompute re-runs the attention core: the ops transformer.cpp
-// names "attn_core" (flash attention) or "attn_scores", "softmax",
+// names "attn_core" (flash attention) or "alibi_bias", "attn_scores", "softmax",
 // "attn_dropout", "attn_context" (unfused). Selected by name so the op list
 // needs no recompute flag.
 std::vector<Op> attention_core_ops(const std::vector<Op>& attention_forward) {
-  static constexpr std::string_view kCore[] = {"attn_core", "attn_scores", "softmax", "attn_dropout", "attn_context"};
+  static constexpr std::string_view kCore[] = {"attn_core", "alibi_bias", "attn_scores", "softmax", "attn_dropout",
+                                               "attn_context"};
   std::vector<Op> out;
   for (const Op& op : attention_forward)
     if (std::find(std::begin(kCore), std::end(kCore), std::string_view(op.name)) != std::end(kCore)) out.push_back(op);
@@ -198,7 +199,19 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   // activation to its peer in the next stage, which all-gathers it over NVLink.
   const double pp_bytes = activation_bytes / par.tp;
   const double weight_bytes_per_param = wide ? 4 : 2;
-  const double grad_bytes_per_param = wide ? 4 : 2;
+  const double grad_bytes_per_param = main_grad_bytes(s);   // what data parallelism reduces
+  // grad_accumulation add / cast_add: each microbatch's backward adds the
+  // gradients of the parameters it just differentiated into the gradient
+  // buffer, a memory-bound pass on the compute stream.
+  const double accumulate_bytes_per_param = grad_accumulation_bytes(s);
+  auto accumulate = [&](double params) {
+    KernelWork w;
+    w.kind = KernelKind::memory_bound;
+    w.bytes = params * accumulate_bytes_per_param;
+    return Block{accumulate_bytes_per_param > 0 ? timer.seconds(w, prec) : 0.0, 0.0};
+  };
+  const Block accumulate_dense = accumulate(dense_layer.dense_params + dense_layer.expert_params);
+  const Block accumulate_moe = accumulate(moe_layer.dense_params + moe_layer.expert_params);
   // Optimizer step, memory-bound: per parameter it reads the gradient twice
   // (norm for clipping, update) and reads+writes master weights and states.
   const bool adam = s.training.optimizer == "adam";
@@ -239,6 +252,8 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
     const double head_params =
         pc.final_norm + (model.tied_embeddings ? (pp > 1 ? pc.embedding : 0) : pc.output) / par.tp;
     const double embed_params = pc.embedding / par.tp + pc.position;
+    const Block accumulate_head = accumulate(head_params), accumulate_embed = accumulate(embed_params);
+    const bool accumulating = accumulate_bytes_per_param > 0;
 
     // DP items are numbered in launch order; each stream numbers its own slots.
     std::uint32_t slots[2] = {0, 0};
@@ -282,8 +297,9 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       fill_buckets(unit_params, bucket_after);
       if (expert_comm) fill_buckets(unit_expert, expert_bucket_after);
     }
-    const CollectiveOp bucket_op = zero >= 1 ? CollectiveOp::reduce_scatter : CollectiveOp::all_reduce;
-    const char* bucket_name = zero >= 1 ? "dp_reduce_scatter" : "dp_all_reduce";
+    const bool scatter = zero >= 1 && par.grad_reduce != "all_reduce";
+    const CollectiveOp bucket_op = scatter ? CollectiveOp::reduce_scatter : CollectiveOp::all_reduce;
+    const char* bucket_name = scatter ? "dp_reduce_scatter" : "dp_all_reduce";
     auto launch_buckets = [&](std::size_t unit, bool last_mb) {
       if (!last_mb || !par.overlap_grad_reduce) return;
       for (double bytes : bucket_after[unit]) dp_item(bucket_op, bytes, bucket_name);
@@ -441,6 +457,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       const bool last_mb = static_cast<int>(mb) == m - 1;
       if (!last) b.comm(InstrKind::recv_backward, "pp_recv_backward", mb, pp_bytes, chunk);
       if (last) b.compute("head_backward", head_b, "backward");
+      if (last && accumulating) b.compute("grad_accumulate", accumulate_head, "backward");
       if (chunk == v - 1) launch_buckets(0, last_mb);   // units 0 and layers + 1 close on every stage
       Gather pending;
       if (zero == 3) pending = gather_layer(chunk, chunk_layers(chunk) - 1);
@@ -454,6 +471,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
         }
         if (recompute_full) layer_forward(mb, layer, "attention_recompute", "mlp_recompute", "backward");
         layer_backward(mb, layer);
+        if (accumulating) b.compute("grad_accumulate", layer.moe ? accumulate_moe : accumulate_dense, "backward");
         if (zero == 3) {
           dp_item(CollectiveOp::reduce_scatter, zero3_params(chunk, local) * grad_bytes_per_param, "dp_reduce_scatter");
           if (const double e = zero3_expert_params(chunk, local); e > 0)
@@ -464,6 +482,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
         launch_buckets(static_cast<std::size_t>(1 + after + l), last_mb);
       }
       if (first) b.compute("embedding_backward", embed_b, "backward");
+      if (first && accumulating) b.compute("grad_accumulate", accumulate_embed, "backward");
       if (chunk == 0) launch_buckets(static_cast<std::size_t>(layers + 1), last_mb);
       if (!first) {
         const int to_chunk = first_stage ? chunk - 1 : chunk;   // stage 0 feeds the last stage's previous chunk
@@ -492,6 +511,12 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
           dp_wait(static_cast<std::uint32_t>(i));
           break;
         }
+    // Tied embeddings over a pipeline: the input embedding (first stage) and
+    // the output layer (last stage) are one matrix held twice, so their
+    // gradients are summed between the two before the optimizer step
+    // (Megatron's _allreduce_embedding_grads, DeepSpeed's reduce_tied_grads).
+    if (model.tied_embeddings && pp > 1 && (first_stage || last_stage))
+      b.comm(InstrKind::embedding_all_reduce, "embedding_all_reduce", 0, pc.embedding / par.tp * grad_bytes_per_param);
     // With ZeRO each rank updates only its shard of the parameters: 1/(dp cp),
     // the routed experts 1/(dp cp / ep).
     const StageParameters params = stage_parameter_split(s, layout, stage);
@@ -524,7 +549,7 @@ std::string describe_stage(const StepProgram& p, int stage, std::size_t max_line
   static const char* kinds[] = {"compute",      "tp_all_reduce", "tp_reduce_scatter", "tp_all_gather",
                                 "send_forward", "send_backward", "recv_forward",      "recv_backward",
                                 "dp_launch",    "dp_wait",       "ep_all_to_all",     "cp_send",
-                                "cp_wait"};
+                                "cp_wait",      "embedding_all_reduce"};
   std::string out;
   const auto& sp = p.stages.at(static_cast<std::size_t>(stage));
   for (std::size_t i = 0; i < sp.instrs.size() && i < max_lines; ++i) {

@@ -61,6 +61,8 @@ enum class InstrKind : std::uint8_t {
   ep_all_to_all,      // blocking, over the EP group; value = bytes each rank sends (its own share included)
   cp_send,            // to the next rank of the CP ring, non-blocking; value = bytes
   cp_wait,            // block until this rank's CP sends are done and as many blocks have arrived
+  embedding_all_reduce,  // blocking, between the first and last stages' ranks of the same (tp, cp, dp)
+                         // position: the tied embedding's gradients; value = bytes
 };
 
 struct Instr {

@@ -189,3 +189,17 @@ TEST_CASE("expert parallelism: a MoE model, ep dividing the experts and dp") {
   CHECK(s.parallelism.ep == 4);
   CHECK(s.parallelism.dp == 4);   // ep lives inside dp: the GPU count is unchanged
 }
+
+TEST_CASE("grad_reduce all_reduce needs whole gradients on every rank: ZeRO 0 or 1") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["parallelism"]["zero"] = 2;
+  doc["parallelism"]["grad_reduce"] = "all_reduce";
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.grad_reduce");
+  CHECK(e.value() == "\"all_reduce\"");
+  CHECK_THAT(e.allowed(), Contains("ZeRO 2 shards the gradients"));
+  CHECK(e.hint() == "set grad_reduce to \"auto\", or zero to 0 or 1");
+  doc["parallelism"]["zero"] = 1;
+  CHECK_NOTHROW(parse_scenario(doc, catalog));
+}

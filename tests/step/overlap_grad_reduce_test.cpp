@@ -19,7 +19,7 @@ TEST_CASE("overlap_grad_reduce false: one all-reduce of every gradient after the
   Scenario s = test::tiny_scenario(1, 1, 2);
   s.parallelism.grad_bucket_mib = 0.25;
   const RankLayout layout(s.parallelism, s.model.layers);
-  const double grad_bytes = stage_parameters_per_rank(s, layout, 0) * 2;   // bf16
+  const double grad_bytes = stage_parameters_per_rank(s, layout, 0) * 4;   // bf16 training: fp32 main_grad
 
   s.parallelism.overlap_grad_reduce = false;
   const Run serial = execute(s);

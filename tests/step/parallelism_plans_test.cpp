@@ -222,6 +222,7 @@ TEST_CASE("Selective recompute re-runs the attention core in the backward") {
 TEST_CASE("ZeRO shards 2 + 2 + 12 bytes per parameter over dp (Rajbhandari et al.)") {
   const int dp = 8;
   Scenario s = test::tiny_scenario(1, 1, dp);
+  s.training.precision = Precision::fp16;   // the paper's mixed precision: fp16 gradients
   const RankLayout layout(1, 1, dp, s.model.layers);
   const double psi = stage_parameters_per_rank(s, layout, 0), n = dp;
   // 16 psi, 4 psi + 12 psi / N, 2 psi + 14 psi / N, 16 psi / N.
@@ -244,11 +245,11 @@ TEST_CASE("ZeRO-1: buckets reduce-scattered, then the parameters all-gathered on
   CHECK(items[1].op == CollectiveOp::all_gather);
   const RankLayout layout(1, 1, 2, s.model.layers);
   const double params = stage_parameters_per_rank(s, layout, 0);
-  CHECK(items[0].bytes == Approx(params * 2));   // bf16 gradients, one bucket
+  CHECK(items[0].bytes == Approx(params * 4));   // fp32 gradients (bf16 training), one bucket
   CHECK(items[1].bytes == Approx(params * 2));   // bf16 parameters
   // Ring of 2 GPUs at B = 100 GB/s, no latency: each is (n-1)/n S/B = S / (2B),
   // both exposed (the optimizer is memory-bound: free under FlopTimer).
-  const double t_rs = params * 2 / 2 / 100e9, t_ag = params * 2 / 2 / 100e9;
+  const double t_rs = params * 4 / 2 / 100e9, t_ag = params * 2 / 2 / 100e9;
   CHECK(r.time_s == Approx(r.program.stages[0].compute_s + t_rs + t_ag).margin(1e-8));
   CHECK(r.slowest.dp_wait_s == Approx(t_rs + t_ag).margin(1e-8));
 }

@@ -12,11 +12,10 @@
 //   the GPUs' own energy (cost.accelerator_mwh, no PUE).
 //
 // Issue 5's target is 10% for every check. The Megatron checks meet it (1T
-// -7.8%, GPT-3 175B -9.7% since the gradient all-reduce follows the backward
-// as in Megatron-LM 2021). BLOOM does not yet (-19% to -39%; reasons in
-// docs/run-model.md): its test case guards today's accuracy so that it cannot
-// silently get worse; it is NOT the target, and the issue stays open until
-// it is met.
+// -0.8%, GPT-3 175B -0.1%). BLOOM's step meets issue 3's 10% (-8.9%); its
+// whole run does not yet (-15% to -30%; reasons in docs/run-model.md): that
+// test case guards today's accuracy so that it cannot silently get worse; it
+// is NOT the target, and the issue stays open until it is met.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -24,6 +23,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "sim/cli/commands.hpp"
 #include "sim/cost/run_cost.hpp"
 #include "sim/run/run_simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
@@ -39,21 +39,14 @@ nlohmann::json data(const std::string& file) {
   return nlohmann::json::parse(in);
 }
 
-struct Whole {
-  Scenario scenario;
-  StepResult step;
-  RunSimulation run;
-  RunCost cost;
-};
+using Whole = RunReport;   // scenario, step, run, cost
 
+// What `orrery run` computes (the batch ramp's start simulated too).
 Whole simulate(const std::string& name) {
   const Catalog catalog = Catalog::builtin();
-  Whole w;
-  w.scenario = load_scenario_file(std::string(ORRERY_SOURCE_DIR) + "/scenarios/validation/" + name, catalog);
-  w.step = simulate_step(w.scenario);
+  Whole w = cli::simulate_scenario(
+      load_scenario_file(std::string(ORRERY_SOURCE_DIR) + "/scenarios/validation/" + name, catalog));
   REQUIRE(w.step.fits);
-  w.run = simulate_run(w.scenario, w.step);
-  w.cost = estimate_cost(w.scenario, w.step, w.run);
   return w;
 }
 
@@ -82,7 +75,19 @@ TEST_CASE("Megatron SC'21 time to train: the 1T model on 3072 A100 and GPT-3 175
   CHECK(std::abs(megatron_days_error(0, "megatron-sc21-time-to-train-gpt3-175b.json")) < 0.10);
 }
 
-TEST_CASE("Known gaps (target 10% not met): BLOOM's step and whole run") {
+TEST_CASE("BLOOM 176B: seconds per iteration within 10% (issue 3)") {
+  const auto bloom = data("bloom-176b.json");
+  const Catalog catalog = Catalog::builtin();
+  const Scenario s = load_scenario_file(std::string(ORRERY_SOURCE_DIR) + "/scenarios/validation/bloom-176b.json", catalog);
+  const StepResult step = simulate_step(s);
+  REQUIRE(step.fits);
+  std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
+  const double error =
+      report("BLOOM seconds per step", bloom.at("measured").at("seconds_per_iteration").get<double>(), step.time_s);
+  CHECK(std::abs(error) < 0.10);
+}
+
+TEST_CASE("Known gaps (target 10% not met): BLOOM's whole run") {
   std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
 
   const auto bloom = data("bloom-176b.json");
@@ -91,17 +96,15 @@ TEST_CASE("Known gaps (target 10% not met): BLOOM's step and whole run") {
   const double job_gpus = w.scenario.cluster.gpus();
   // The published GPU-hours count the 384 GPUs of the job (48 nodes); ours
   // also count the 4 hot spare nodes, so the job's share is compared.
-  const double measured_step_s = bloom.at("measured").at("seconds_per_iteration").get<double>();
-  const double step_error = report("BLOOM seconds per step", measured_step_s, w.step.time_s);
   const double days_error = report("BLOOM days (mean of trials)", published.at("days").get<double>(), w.run.days_mean);
   const double hours_error = report("BLOOM GPU-hours (job GPUs)", published.at("gpu_hours").get<double>(),
                                     job_gpus * w.run.days_mean * 24);
   const double energy_error = report("BLOOM GPU energy, kWh (job GPUs)", published.at("gpu_energy_kwh").get<double>(),
                                      w.cost.accelerator_mwh * 1000 * job_gpus / w.cost.allocated_gpus);
-  // Today: -19%, -27%, -26%, -39% (ZeRO-1 and DeepSpeed overheads, the
-  // batch-size ramp and BLOOM's real stop rate are not modelled yet).
-  CHECK(std::abs(step_error) < 0.22);
-  CHECK(std::abs(days_error) < 0.30);
-  CHECK(std::abs(hours_error) < 0.30);
-  CHECK(std::abs(energy_error) < 0.42);
+  // Today: -16%, -15%, -30% (docs/run-model.md: the step's -9%, stops the
+  // default preset does not produce, the last 3 days on 24 nodes; the
+  // published energy is GPU-hours x 400 W TDP).
+  CHECK(std::abs(days_error) < 0.20);
+  CHECK(std::abs(hours_error) < 0.20);
+  CHECK(std::abs(energy_error) < 0.33);
 }
