@@ -17,7 +17,7 @@ struct ModelSpec {
   int ffn_hidden = 0;              // dense MLP inner width (4h for GPT; Llama's own)
   int vocab = 0;
   int max_seq_len = 0;
-  std::string activation;          // "gelu" (2 matrices) or "swiglu" (3 matrices)
+  std::string activation;          // "gelu" or "relu" (2 matrices), or "swiglu" (3 matrices)
   std::string norm;                // "layernorm" (weight+bias) or "rmsnorm" (weight)
   std::string position;            // "learned" (a max_seq_len x h table), or "rope" / "alibi"
                                    // (no parameters: rotary, or a bias on the attention scores)

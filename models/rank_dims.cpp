@@ -108,8 +108,8 @@ void check_model_spec(const ModelSpec& m) {
     fail(m, "kv_heads " + std::to_string(m.kv_heads) + " must divide heads " +
                 std::to_string(m.heads));
   }
-  if (m.activation != "gelu" && m.activation != "swiglu") {
-    fail(m, "activation \"" + m.activation + "\" is not one of \"gelu\", \"swiglu\"");
+  if (m.activation != "gelu" && m.activation != "relu" && m.activation != "swiglu") {
+    fail(m, "activation \"" + m.activation + "\" is not one of \"gelu\", \"relu\", \"swiglu\"");
   }
   if (m.norm != "layernorm" && m.norm != "rmsnorm") {
     fail(m, "norm \"" + m.norm + "\" is not one of \"layernorm\", \"rmsnorm\"");

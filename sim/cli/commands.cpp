@@ -121,8 +121,10 @@ int run(const RunArgs& args, const std::vector<std::string>& catalogs) {
     const StepResult& step = simulated.step;
     const RunSimulation& run = simulated.run;
     const RunCost& cost = simulated.cost;
-    if (!args.quiet && args.json_out != "-") std::fputs(render_summary(s, step, run, cost).c_str(), stdout);
-    if (!args.json_out.empty()) write_output(args.json_out, results_json(s, step, run, cost).dump(2) + "\n");
+    // The simulated scenario: with micro_batch "auto", the micro batch chosen.
+    const Scenario& plan = simulated.scenario;
+    if (!args.quiet && args.json_out != "-") std::fputs(render_summary(plan, step, run, cost).c_str(), stdout);
+    if (!args.json_out.empty()) write_output(args.json_out, results_json(plan, step, run, cost).dump(2) + "\n");
     if (!args.trace_out.empty()) write_output(args.trace_out, chrome_trace_json(step.timeline));
     return 0;
   } catch (const std::runtime_error& e) {

@@ -15,7 +15,8 @@
 // - d = radix/2 down-ports per leaf. Rail-optimized: NIC r of node i goes to
 //   leaf (i / d) * nics_per_node + r (one leaf per rail per group of d nodes);
 //   otherwise NICs fill leaves in order, node by node (leaf = nic / d).
-// - A leaf with a NICs has uplink bandwidth U = a * nic_bw / oversubscription.
+// - Every leaf has uplink bandwidth U = a * nic_bw / oversubscription, a the
+//   NICs on the fullest leaf (a partly filled last leaf is cabled like the rest).
 //   S = ceil(max U / fabric link bw) spine planes (at most radix/2); the leaf
 //   reaches each with ONE edge of U / S: parallel cables are aggregated, so the
 //   oversubscription is exact even when U is not a whole number of cables.
@@ -327,12 +328,13 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
         ++attached[l];
       }
       if (t.tiers >= 2) {
-        leaf_up_bw.resize(attached.size());
-        double max_up = 0;
-        for (std::size_t l = 0; l < attached.size(); ++l) {
-          leaf_up_bw[l] = attached[l] * nic_bw / fabric.oversubscription;
-          max_up = std::max(max_up, leaf_up_bw[l]);
-        }
+        // Every leaf is cabled like the fullest one: the job's last, partly
+        // filled leaf has as many uplinks as its siblings. (Sized by its own
+        // NICs, its per-plane edges would be thinner than a cable, and a
+        // D-mod-K route, which takes one plane, would crawl through them.)
+        const int fullest = *std::max_element(attached.begin(), attached.end());
+        const double max_up = fullest * nic_bw / fabric.oversubscription;
+        leaf_up_bw.assign(attached.size(), max_up);
         t.spine_planes = edge_count(max_up, fabric_bw, half_radix);
         t.leaves_per_pod = t.tiers == 3 ? half_radix : t.leaves;
         t.pods = ceil_div(t.leaves, t.leaves_per_pod);

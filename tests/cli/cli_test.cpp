@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 
 #include "run_orrery.hpp"
 
@@ -35,6 +36,23 @@ TEST_CASE("orrery run twice gives byte-identical JSON") {
   CHECK(!ja.empty());
   CHECK(ja == slurp(d / "b.json"));
   CHECK(ja.find("\"mfu\"") != std::string::npos);
+}
+
+TEST_CASE("orrery run with micro_batch auto reports the micro batch it chose") {
+  // Megatron's 39.1B row: 1536 sequences over dp 32 = 48 per replica; auto
+  // tries 1, 2, 4, 8 and the JSON and the summary show the winner, never the
+  // placeholder.
+  const fs::path d = temp_dir("auto-mb");
+  const std::string file = kScenarios + "/validation/megatron-sc21-gpt-39.1b.json";
+  Result r = run_orrery("run " + file + " --json " + (d / "r.json").string());
+  REQUIRE(r.code == 0);
+  std::ifstream in(d / "r.json");
+  const auto j = nlohmann::json::parse(in);
+  const int chosen = j.at("plan").at("micro_batch").get<int>();
+  CHECK(chosen > 1);
+  CHECK(j.at("plan").at("microbatches").get<int>() == 1536 / 32 / chosen);
+  CHECK(r.out.find("micro-batch " + std::to_string(chosen) + " x " + std::to_string(1536 / 32 / chosen) +
+                   " microbatches") != std::string::npos);
 }
 
 TEST_CASE("orrery run writes a Chrome trace with one track per rank and stream") {

@@ -194,7 +194,7 @@ TEST_CASE("a tp that does not divide the heads is an error with a hint") {
     CHECK(what.find("try tp in {1, 2, 4, 8}") != std::string::npos);
   }
   auto bad = catalog_model("gpt3-175b");
-  bad.activation = "relu";
+  bad.activation = "tanh";
   CHECK_THROWS_AS(orrery::transformer_layer_ops(bad, shape(1, 2048, 1, true)),
                   std::invalid_argument);
   CHECK_THROWS_AS(

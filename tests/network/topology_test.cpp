@@ -69,6 +69,22 @@ TEST_CASE("oversubscribed leaves get uplinks of down bandwidth / oversubscriptio
   CHECK(t3.vertex_count() == 32 + 4 + 32 + 4 + 3);
 }
 
+TEST_CASE("a partly filled last leaf is cabled like the full ones") {
+  // 5 nodes x 1 NIC, radix 8 -> 4 down-ports, not rail-optimized: leaf 0
+  // holds nodes 0-3, leaf 1 node 4 alone. Leaves are cabled like the fullest:
+  // U = 4 x 50 GB/s -> 4 spines, a 50 GB/s edge from every leaf to each, so
+  // the route into node 4 (one plane, D-mod-K or ECMP) runs at NIC speed.
+  Topology t(make_cluster(5, 1, 1, 2, 8, 1.0, false));
+  const auto into = t.route(0, 4), out_of = t.route(4, 0);
+  REQUIRE(into.size() == 6);
+  REQUIRE(out_of.size() == 6);
+  for (std::size_t i = 2; i <= 3; ++i) {   // leaf -> spine -> leaf
+    CHECK(t.link(into[i]).capacity_bytes_per_s == Approx(50e9));
+    CHECK(t.link(out_of[i]).capacity_bytes_per_s == Approx(50e9));
+  }
+  CHECK(links_by_kind(t).at("fabric") == 2 * 2 * 4);   // 2 leaves x 4 spines, both directions
+}
+
 TEST_CASE("3-tier fat tree: pods, spines and cores") {
   // 8 nodes x 8 GPUs x 8 NICs, radix 8 -> 4 down-ports, not rail-optimized:
   // 64 NICs / 4 = 16 leaves; pods of radix/2 = 4 leaves -> 4 pods.
