@@ -22,8 +22,9 @@
 //   oversubscription is exact even when U is not a whole number of cables.
 // - 2 tiers: S spines, every leaf to every spine (spine radix not enforced).
 // - 3 tiers: pods of radix/2 leaves, S spines per pod; spine j of every pod
-//   connects to the C cores of plane j with edges of (its down bandwidth) /
-//   spine_oversubscription / C (1: nothing above the leaf tier is
+//   connects to the C cores of plane j with edges of D / spine_oversubscription
+//   / C, D the down bandwidth of the fullest pod's spines (a partly filled last
+//   pod is cabled like the rest; 1: nothing above the leaf tier is
 //   oversubscribed); C counts spine_link cables.
 // Vertices and edges grow linearly with GPUs; routes are computed from this
 // structure in O(hops), never by a graph search.
@@ -350,7 +351,10 @@ Topology::Topology(const ClusterSpec& cluster) : impl_(new Impl) {
         for (int j = 0; j < t.spine_planes; ++j)
           spine_down_bw[static_cast<std::size_t>((l / t.leaves_per_pod) * t.spine_planes + j)] +=
               leaf_up_bw[static_cast<std::size_t>(l)] / t.spine_planes;
+      // Like the leaves, every spine is cabled like the fullest one: a partly
+      // filled last pod's spines have as many core uplinks as the others.
       const double max_down = *std::max_element(spine_down_bw.begin(), spine_down_bw.end());
+      spine_down_bw.assign(spine_down_bw.size(), max_down);
       t.cores_per_plane = edge_count(max_down / fabric.spine_oversubscription, spine_bw, half_radix);
     }
     const int cores = t.spine_planes * t.cores_per_plane;

@@ -85,6 +85,18 @@ TEST_CASE("a partly filled last leaf is cabled like the full ones") {
   CHECK(links_by_kind(t).at("fabric") == 2 * 2 * 4);   // 2 leaves x 4 spines, both directions
 }
 
+TEST_CASE("a partly filled last pod is cabled like the full ones") {
+  // 5 nodes x 1 NIC, radix 4 -> 2 down-ports: leaves of 2 NICs, pods of 2
+  // leaves; pod 1 holds node 4 alone. Full leaf: U = 2 x 50 -> 2 planes of
+  // 50 GB/s; a full pod's spine has 2 x 50 down -> 2 cores per plane, 50 GB/s
+  // each. Node 4's spine gets the same, so a cross-pod route runs at NIC speed.
+  Topology t(make_cluster(5, 1, 1, 3, 4, 1.0, false));
+  for (const auto& r : {t.route(0, 4), t.route(4, 0)}) {
+    REQUIRE(r.size() == 8);   // GPU-NIC, NIC-leaf, leaf-spine, spine-core, core-spine, spine-leaf, leaf-NIC, NIC-GPU
+    for (std::size_t i = 2; i <= 5; ++i) CHECK(t.link(r[i]).capacity_bytes_per_s == Approx(50e9));
+  }
+}
+
 TEST_CASE("3-tier fat tree: pods, spines and cores") {
   // 8 nodes x 8 GPUs x 8 NICs, radix 8 -> 4 down-ports, not rail-optimized:
   // 64 NICs / 4 = 16 leaves; pods of radix/2 = 4 leaves -> 4 pods.
