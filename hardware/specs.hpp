@@ -16,6 +16,10 @@ inline int bytes_per_element(Precision p) {
   }
   return 2;
 }
+// Bytes of a weight (and of an activation) as training at `p` stores it: 4
+// for 32-bit training, else 2 (fp8 training keeps 16-bit weights and
+// activations and runs its matrix products in fp8).
+inline int training_bytes(Precision p) { return p == Precision::fp32 || p == Precision::tf32 ? 4 : 2; }
 const char* to_string(Precision p);
 bool parse_precision(const std::string& s, Precision& out);
 

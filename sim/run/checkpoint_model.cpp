@@ -8,7 +8,7 @@
 namespace orrery {
 
 double checkpoint_bytes_per_parameter(const TrainingSpec& training) {
-  const bool wide = training.precision == Precision::fp32 || training.precision == Precision::tf32;
+  const bool wide = training_bytes(training.precision) == 4;
   const bool adam = training.optimizer == "adam";
   const double weights = wide ? 4 : 2;
   // Same state as memory_estimate's optimizer_bytes: fp32 master (16-bit

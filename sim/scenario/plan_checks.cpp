@@ -153,14 +153,23 @@ void check_ep(const Scenario& s) {
 
 // An all-reduce hands every rank all the gradients: the optimizer states
 // may be sharded (ZeRO 1), the gradients may not (ZeRO 2 and 3 keep a shard).
+// cast_add is DeepSpeed's BF16_Optimizer, which exists for ZeRO 0 and 1 only
+// (its pipeline engine: "PP+BF16 only work for ZeRO Stage 1").
 void check_grad_reduce(const Scenario& s) {
   const ParallelismSpec& p = s.parallelism;
-  if (p.grad_reduce != "all_reduce" || p.zero <= 1) return;
-  throw InputError("parallelism.grad_reduce", "\"all_reduce\"",
-                   fmt::format("ZeRO {} shards the gradients, so each rank reduces only its shard "
-                               "(a reduce-scatter)",
-                               p.zero),
-                   "set grad_reduce to \"auto\", or zero to 0 or 1");
+  if (p.zero <= 1) return;
+  if (p.grad_reduce == "all_reduce")
+    throw InputError("parallelism.grad_reduce", "\"all_reduce\"",
+                     fmt::format("ZeRO {} shards the gradients, so each rank reduces only its shard "
+                                 "(a reduce-scatter)",
+                                 p.zero),
+                     "set grad_reduce to \"auto\", or zero to 0 or 1");
+  if (p.grad_accumulation == "cast_add")
+    throw InputError("parallelism.grad_accumulation", "\"cast_add\"",
+                     fmt::format("cast_add is DeepSpeed's BF16_Optimizer, which keeps whole fp32 gradients and "
+                                 "shards only the optimizer states (ZeRO 0 or 1), not ZeRO {}",
+                                 p.zero),
+                     "use \"add\" (or \"fused\"), or zero 0 or 1");
 }
 
 void check_batch(const Scenario& s) {

@@ -259,7 +259,8 @@ Section parallelism_section() {
                       "gradient and reading and writing the buffer: Megatron-LM 2021's local DDP hooks, "
                       "main_grad.add_(grad), and PyTorch's AccumulateGrad), cast_add (the gradient is first cast "
                       "to an fp32 copy, then added: DeepSpeed's BF16_Optimizer.update_hp_grads after every "
-                      "microbatch's backward, with the 16-bit gradients held until then)",
+                      "microbatch's backward, with the 16-bit gradients held until then; zero 0 or 1 only). "
+                      "Under zero 3 the pass covers the rank's shard only",
                .default_value = d.grad_accumulation, .choices = {"fused", "add", "cast_add"}},
               {.key = "main_grad", .type = FT::choice,
                .doc = "precision of the gradient buffer, which is also the precision data parallelism reduces "

@@ -12,7 +12,6 @@ namespace {
 
 constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
-bool is_32bit(Precision p) { return p == Precision::fp32 || p == Precision::tf32; }
 
 
 // Layers [first, first + n) of a MoE model that have experts.
@@ -30,7 +29,7 @@ LayerShape layer_shape(const Scenario& s) {
   shape.tp = s.parallelism.tp;
   shape.cp = s.parallelism.cp;
   shape.ep = s.parallelism.ep;
-  shape.bytes_per_element = is_32bit(s.training.precision) ? 4 : 2;
+  shape.bytes_per_element = training_bytes(s.training.precision);
   shape.flash_attention = s.training.flash_attention;
   return shape;
 }
@@ -66,7 +65,7 @@ double stage_parameters_per_rank(const Scenario& s, const RankLayout& layout, in
 
 double main_grad_bytes(const Scenario& s) {
   const Precision p = s.training.precision;
-  const double param = is_32bit(p) ? 4 : 2;
+  const double param = training_bytes(p);
   const std::string& mode = s.parallelism.main_grad;
   if (mode == "fp32") return 4;
   if (mode == "param") return param;
@@ -75,7 +74,7 @@ double main_grad_bytes(const Scenario& s) {
 
 double grad_accumulation_bytes(const Scenario& s) {
   const std::string& mode = s.parallelism.grad_accumulation;
-  const double e = is_32bit(s.training.precision) ? 4 : 2, m = main_grad_bytes(s);
+  const double e = training_bytes(s.training.precision), m = main_grad_bytes(s);
   if (mode == "add") return e + 2 * m;
   if (mode == "cast_add") return e + 4 * m;
   return 0;
@@ -84,7 +83,7 @@ double grad_accumulation_bytes(const Scenario& s) {
 std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& layout) {
   const auto& par = s.parallelism;
   const ModelSpec& model = s.model;
-  const bool wide = is_32bit(s.training.precision);
+  const bool wide = training_bytes(s.training.precision) == 4;
   const double weight_bytes = wide ? 4 : 2, grad_bytes = main_grad_bytes(s);
   // DeepSpeed's BF16_Optimizer keeps the 16-bit gradients of the whole stage
   // until update_hp_grads adds them after the backward.

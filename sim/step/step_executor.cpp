@@ -190,6 +190,7 @@ void StepExecutor::run_rank(int rank) {
         st.blocked_since = now;
         if (++grp.arrived == 2) {
           grp.arrived = 0;
+          grp.started_ns = now;
           std::span<const int> gpus(embedding_members_.data() + static_cast<std::size_t>(g) * 2, 2);
           collectives_.start(CollectiveOp::all_reduce, gpus, static_cast<double>(in.value),
                              CollectiveAlgorithm::automatic, this, token(kEmbToken, static_cast<std::uint64_t>(g)));
@@ -299,19 +300,25 @@ void StepExecutor::on_event(Engine&, std::uint32_t, std::uint64_t arg) {
 }
 
 // A blocking group collective (TP, EP or the tied embedding's) is done: its
-// members go on. The embedding's counts as gradient (DP) communication.
+// members go on. The tied embedding's pairs the first and last stages, which
+// reach it at different times: the wait for the other end is pipeline bubble,
+// the transfer gradient (DP) communication.
 void StepExecutor::finish_group_collective(std::uint64_t kind, std::size_t base, int size, std::int64_t now) {
+  const bool embedding = kind == kEmbToken;
   const std::vector<int>& members = kind == kTpToken ? tp_members_ : kind == kEpToken ? ep_members_ : embedding_members_;
+  const std::int64_t started = embedding ? embedding_groups_[base / 2].started_ns : -1;
   for (int i = 0; i < size; ++i) {
     const int r = members[base + static_cast<std::size_t>(i)];
     RankState& st = ranks_[static_cast<std::size_t>(r)];
     RankAccount& acc = accounts_[static_cast<std::size_t>(r)];
-    const double waited = static_cast<double>(now - st.blocked_since) * 1e-9;
+    const std::int64_t from = embedding ? started : st.blocked_since;
+    const double waited = static_cast<double>(now - from) * 1e-9;
     if (kind == kTpToken) acc.tp_wait_s += waited;
     else if (kind == kEpToken) acc.ep_wait_s += waited;
     else acc.dp_wait_s += waited;
+    if (embedding) acc.bubble_s += static_cast<double>(started - st.blocked_since) * 1e-9;
     trace(r, kind == kTpToken ? kTp : kind == kEpToken ? kEp : kDp,
-          stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label, st.blocked_since, now);
+          stage_of_rank_[static_cast<std::size_t>(r)]->instrs[st.pc].label, from, now);
     st.blocked_since = -1;
     ++st.pc;
   }

@@ -19,13 +19,17 @@
 // TP collective. A context-parallel send starts a transfer to the next rank
 // of the CP ring and returns at once; cp_wait blocks until the rank's own
 // sends are done and as many blocks have arrived from the previous rank.
+// With tied embeddings over a pipeline, each first-stage rank and its
+// last-stage peer all-reduce the embedding's gradients once both reach the
+// instruction, blocking both.
 // Network transfers share links through the FlowNetwork.
 //
 // Accounting, per rank: compute time; time blocked on TP collectives; time
 // blocked on receives, split into bubble (the sender had not sent yet) and
 // exposed pipeline communication (the bytes were on the wire); time blocked
-// on the data-parallel streams; on EP all-to-alls; on the CP ring. What is
-// left of the step is idle.
+// on the data-parallel streams and in the tied embedding's all-reduce (its
+// wait for the other end counts as bubble); on EP all-to-alls; on the CP
+// ring. What is left of the step is idle.
 #include <cstdint>
 #include <vector>
 
@@ -72,6 +76,7 @@ private:
   };
   struct TpGroup {
     int arrived = 0;
+    std::int64_t started_ns = 0;   // when the last member arrived and the collective began
   };
   // One data-parallel stream: a DP group (dense) or an expert-DP group.
   struct DpGroup {

@@ -157,7 +157,7 @@ TimedLayer time_layer(const ModelSpec& m, const LayerShape& shape, int layer_ind
 StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer) {
   const auto& par = s.parallelism;
   const Precision prec = s.training.precision;
-  const bool wide = prec == Precision::fp32 || prec == Precision::tf32;
+  const bool wide = training_bytes(prec) == 4;
   const LayerShape shape = layer_shape(s);   // the layout is built from s.parallelism: same cp, ep
 
   const ModelSpec& model = s.model;
@@ -198,24 +198,31 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   // Megatron's scatter/gather optimisation: each TP rank sends 1/tp of the
   // activation to its peer in the next stage, which all-gathers it over NVLink.
   const double pp_bytes = activation_bytes / par.tp;
-  const double weight_bytes_per_param = wide ? 4 : 2;
+  const double weight_bytes_per_param = training_bytes(prec);
   const double grad_bytes_per_param = main_grad_bytes(s);   // what data parallelism reduces
   // grad_accumulation add / cast_add: each microbatch's backward adds the
   // gradients of the parameters it just differentiated into the gradient
   // buffer, a memory-bound pass on the compute stream.
+  // Under ZeRO 3 (FSDP) each microbatch's gradients are reduce-scattered
+  // first, and only the rank's shard is added.
   const double accumulate_bytes_per_param = grad_accumulation_bytes(s);
+  const double accumulate_share =
+      par.zero >= 3 && layout.dp_group_size() > 1 ? 1.0 / layout.dp_group_size() : 1.0;
   auto accumulate = [&](double params) {
     KernelWork w;
     w.kind = KernelKind::memory_bound;
-    w.bytes = params * accumulate_bytes_per_param;
+    w.bytes = params * accumulate_share * accumulate_bytes_per_param;
     return Block{accumulate_bytes_per_param > 0 ? timer.seconds(w, prec) : 0.0, 0.0};
   };
   const Block accumulate_dense = accumulate(dense_layer.dense_params + dense_layer.expert_params);
   const Block accumulate_moe = accumulate(moe_layer.dense_params + moe_layer.expert_params);
   // Optimizer step, memory-bound: per parameter it reads the gradient twice
-  // (norm for clipping, update) and reads+writes master weights and states.
+  // (norm for clipping, update), reads and writes the fp32 master weight and
+  // states (Adam m and v, SGD momentum) and, in 16-bit training, writes the
+  // 16-bit weight.
   const bool adam = s.training.optimizer == "adam";
-  const double optimizer_bytes_per_param = adam ? 30 : 22;
+  const double optimizer_bytes_per_param =
+      2 * grad_bytes_per_param + (adam ? 24 : 16) + (wide ? 0 : weight_bytes_per_param);
   const bool recompute_full = par.recompute == "full";
   const bool recompute_attention = par.recompute == "selective";
   const int m = par.microbatches(s.training.global_batch);

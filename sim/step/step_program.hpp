@@ -12,10 +12,18 @@
 // reduce-scatter after each block and an all-gather before it), pipeline
 // sends/receives between (virtual) stages, and the data-parallel stream:
 // gradient buckets launched during the last microbatch's backward and
-// overlapped with the rest of it (all-reduce; ZeRO 1/2: reduce-scatter, then
-// an all-gather of the updated parameters after the optimizer; ZeRO 3: each
-// layer's parameters all-gathered one layer ahead of its forward and
-// backward, and its gradients reduce-scattered after its backward).
+// overlapped with the rest of it (or one collective after it:
+// overlap_grad_reduce false), in main_grad's precision (all-reduce; ZeRO 1/2:
+// reduce-scatter unless grad_reduce all_reduce, then an all-gather of the
+// updated parameters after the optimizer; ZeRO 3: each layer's parameters
+// all-gathered one layer ahead of its forward and backward, and its
+// gradients reduce-scattered after its backward). With grad_accumulation
+// add / cast_add each layer's backward (and the head's and embedding's) is
+// followed by a memory-bound pass adding its gradients into the buffer.
+// Tied embeddings over a pipeline: the first and last stages all-reduce the
+// embedding's gradients after the DP stream, before the optimizer (Megatron's
+// order; DeepSpeed reduces the tied weights before the DP gradients, which
+// sums to the same time on the critical path).
 //
 // Expert parallelism (ep > 1): a MoE layer's MLP runs router (+ shared
 // experts), an all-to-all dispatch over the EP group, the local experts and

@@ -11,7 +11,7 @@ struct StepBreakdown {
   double compute_s = 0;            // compute stream busy (forward, backward, recompute, optimizer)
   double exposed_tp_comm_s = 0;    // compute stream waiting on tensor-parallel collectives
   double exposed_pp_comm_s = 0;    // waiting on pipeline sends/receives beyond the bubble
-  double exposed_dp_comm_s = 0;    // waiting on the gradient all-reduce after backward
+  double exposed_dp_comm_s = 0;    // waiting on gradient reduction (and the tied embedding's all-reduce) and ZeRO gathers
   double exposed_ep_comm_s = 0;    // waiting on expert-parallel all-to-alls (dispatch, combine)
   double exposed_cp_comm_s = 0;    // waiting on context-parallel K/V blocks beyond the attention they overlap
   double bubble_s = 0;             // pipeline fill and drain

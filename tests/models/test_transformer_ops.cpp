@@ -163,6 +163,28 @@ TEST_CASE("bytes of a toy layer, counted by hand") {
   CHECK(flash.count("softmax") == 0);
 }
 
+TEST_CASE("unfused ALiBi writes the bias into the score buffer; relu costs what gelu does") {
+  // The toy layer (32 scores of 2 bytes) with ALiBi: one forward pass writes
+  // the broadcast bias (64 bytes) and the Q K^T GEMM reads it back (64): 128.
+  auto alibi = toy();
+  alibi.position = "alibi";
+  const auto l = orrery::transformer_layer_ops(alibi, shape(1, 4, 1, false));
+  const auto ops = by_name(l);
+  CHECK(ops.at("alibi_bias").bytes == 128);
+  CHECK(ops.at("alibi_bias").kind == OpKind::memory_bound);
+  CHECK(l.attention_forward[1].name == std::string("qkv"));   // ln, qkv, then the bias before Q K^T
+  CHECK(l.attention_forward[2].name == std::string("alibi_bias"));
+  // No backward pass (the bias has no gradient), none with flash attention or
+  // other positions.
+  CHECK(ops.count("alibi_bias_bwd") == 0);
+  CHECK(by_name(orrery::transformer_layer_ops(alibi, shape(1, 4, 1, true))).count("alibi_bias") == 0);
+  CHECK(by_name(orrery::transformer_layer_ops(toy(), shape(1, 4, 1, false))).count("alibi_bias") == 0);
+  // relu: the same elementwise pass as gelu (read and write T x f).
+  auto relu = toy();
+  relu.activation = "relu";
+  CHECK(by_name(orrery::transformer_layer_ops(relu, shape(1, 4, 1, false))).at("act").bytes == 256);
+}
+
 TEST_CASE("embedding and head ops") {
   // GPT-3 on tp 8: logits n = ceil(50257 / 8) = 6283 rows of the vocab.
   const auto m = catalog_model("gpt3-175b");

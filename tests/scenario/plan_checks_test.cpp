@@ -203,3 +203,16 @@ TEST_CASE("grad_reduce all_reduce needs whole gradients on every rank: ZeRO 0 or
   doc["parallelism"]["zero"] = 1;
   CHECK_NOTHROW(parse_scenario(doc, catalog));
 }
+
+TEST_CASE("grad_accumulation cast_add is DeepSpeed's BF16_Optimizer: ZeRO 0 or 1 only") {
+  const Catalog catalog = Catalog::builtin();
+  json doc = base_scenario();
+  doc["parallelism"]["zero"] = 3;
+  doc["parallelism"]["grad_accumulation"] = "cast_add";
+  const auto e = input_error_of([&] { parse_scenario(doc, catalog); });
+  CHECK(e.path() == "parallelism.grad_accumulation");
+  CHECK_THAT(e.allowed(), Contains("not ZeRO 3"));
+  CHECK(e.hint() == "use \"add\" (or \"fused\"), or zero 0 or 1");
+  doc["parallelism"]["grad_accumulation"] = "add";
+  CHECK_NOTHROW(parse_scenario(doc, catalog));
+}

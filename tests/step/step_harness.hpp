@@ -37,6 +37,7 @@ struct Network {
 struct Run {
   double time_s = 0;
   RankAccount slowest;   // the rank that finishes last
+  std::vector<RankAccount> accounts;   // every rank's
   StepProgram program;
 };
 
@@ -50,6 +51,7 @@ inline Run execute(const Scenario& s) {
   exec.start();
   n.engine.run();
   REQUIRE(exec.finished());
+  out.accounts = exec.accounts();
   for (const auto& a : exec.accounts())
     if (a.finish_ns > static_cast<std::int64_t>(out.time_s * 1e9 + 0.5)) {
       out.time_s = static_cast<double>(a.finish_ns) * 1e-9;
