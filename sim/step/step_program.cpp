@@ -195,8 +195,10 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   // This rank's tokens of the microbatch: seq_len / cp of each sequence.
   const double activation_bytes =
       static_cast<double>(par.micro_batch) * (s.training.seq_len / cp) * model.hidden * shape.bytes_per_element;
-  // Megatron's scatter/gather optimisation: each TP rank sends 1/tp of the
-  // activation to its peer in the next stage, which all-gathers it over NVLink.
+  // Megatron's scatter/gather optimisation (and DeepSpeed's partitioned
+  // pipeline tensors): each TP rank sends 1/tp of the activation to its peer
+  // in the next stage, and the receiving TP group all-gathers it. With
+  // sequence parallelism each rank's 1/tp is all it needs: no gather.
   const double pp_bytes = activation_bytes / par.tp;
   const double weight_bytes_per_param = training_bytes(prec);
   const double grad_bytes_per_param = main_grad_bytes(s);   // what data parallelism reduces
@@ -230,6 +232,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
   const int pp = layout.pp();
   const bool tp_comm = par.tp > 1;
   const bool seq_par = tp_comm && par.sp;
+  const bool pp_gather = tp_comm && !seq_par;   // after every pipeline receive
   // Non-expert gradients reduce over dp x cp (CP ranks hold different
   // tokens of the same sequences), the routed experts' over dp x cp / ep.
   const bool dp_comm = layout.dp_group_size() > 1;
@@ -442,6 +445,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
     auto forward = [&](std::uint32_t mb, int chunk) {
       const bool first = first_stage && chunk == 0, last = last_stage && chunk == v - 1;
       if (!first) b.comm(InstrKind::recv_forward, "pp_recv_forward", mb, pp_bytes, chunk);
+      if (!first && pp_gather) b.comm(InstrKind::tp_all_gather, "pp_gather", mb, activation_bytes);
       if (first) b.compute("embedding_forward", embed_f, "forward");
       Gather pending;
       if (zero == 3) pending = gather_layer(chunk, 0);
@@ -463,6 +467,7 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
       const bool first = first_stage && chunk == 0, last = last_stage && chunk == v - 1;
       const bool last_mb = static_cast<int>(mb) == m - 1;
       if (!last) b.comm(InstrKind::recv_backward, "pp_recv_backward", mb, pp_bytes, chunk);
+      if (!last && pp_gather) b.comm(InstrKind::tp_all_gather, "pp_gather", mb, activation_bytes);
       if (last) b.compute("head_backward", head_b, "backward");
       if (last && accumulating) b.compute("grad_accumulate", accumulate_head, "backward");
       if (chunk == v - 1) launch_buckets(0, last_mb);   // units 0 and layers + 1 close on every stage

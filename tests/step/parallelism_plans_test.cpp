@@ -290,3 +290,41 @@ TEST_CASE("Every schedule and memory option together on two nodes: the step fini
       CHECK(r.mfu > 0);
     }
 }
+
+TEST_CASE("Pipeline scatter/gather: each TP rank sends 1/tp of the activation, the receivers all-gather it") {
+  Scenario s = test::tiny_scenario(2, 2, 1);   // tp 2, pp 2, no sequence parallelism
+  const double activation = 1.0 * s.training.seq_len * s.model.hidden * 2;   // micro batch 1, bf16
+  auto count_after_receives = [](const StepProgram& p, int stage, double& gathered_bytes, double& sent_bytes) {
+    int receives = 0, gathers = 0;
+    const auto& instrs = p.stages[static_cast<std::size_t>(stage)].instrs;
+    for (std::size_t i = 0; i < instrs.size(); ++i) {
+      const Instr& in = instrs[i];
+      if (in.kind == InstrKind::recv_forward || in.kind == InstrKind::recv_backward) {
+        ++receives;
+        sent_bytes = static_cast<double>(in.value);
+        if (i + 1 < instrs.size() && instrs[i + 1].kind == InstrKind::tp_all_gather &&
+            p.labels[instrs[i + 1].label] == "pp_gather") {
+          ++gathers;
+          gathered_bytes = static_cast<double>(instrs[i + 1].value);
+        }
+      }
+    }
+    return std::pair{receives, gathers};
+  };
+  double gathered = 0, sent = 0;
+  const Run r = execute(s);
+  for (int stage : {0, 1}) {
+    const auto [receives, gathers] = count_after_receives(r.program, stage, gathered, sent);
+    CHECK(receives == 8);   // 8 microbatches: stage 0 receives gradients, stage 1 activations
+    CHECK(gathers == receives);
+  }
+  CHECK(sent == Approx(activation / 2));
+  CHECK(gathered == Approx(activation));
+  // With sequence parallelism each rank's 1/tp is what it needs: no gather
+  // (the layer's own SP all-gather follows, not this one).
+  s.parallelism.sp = true;
+  const Run sp = execute(s);
+  const auto [receives, gathers] = count_after_receives(sp.program, 1, gathered, sent);
+  CHECK(receives == 8);
+  CHECK(gathers == 0);
+}

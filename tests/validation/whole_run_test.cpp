@@ -12,7 +12,7 @@
 //   the GPUs' own energy (cost.accelerator_mwh, no PUE).
 //
 // Issue 5's target is 10% for every check. The Megatron checks meet it (1T
-// -2.0%, GPT-3 175B -4.0%). BLOOM's step meets issue 3's 10% (-8.9%); its
+// -1.7%, GPT-3 175B -4.0%). BLOOM's step meets issue 3's 10% (-8.8%); its
 // whole run does not yet (-15% to -31%; reasons in docs/run-model.md): that
 // test case guards today's accuracy so that it cannot silently get worse; it
 // is NOT the target, and the issue stays open until it is met.
