@@ -157,44 +157,27 @@ void StepExecutor::run_rank(int rank) {
       case InstrKind::tp_reduce_scatter:
       case InstrKind::tp_all_gather: {
         const int g = layout_.tp_group_of(rank);
-        TpGroup& grp = tp_groups_[static_cast<std::size_t>(g)];
+        const CollectiveOp op = in.kind == InstrKind::tp_all_reduce       ? CollectiveOp::all_reduce
+                                : in.kind == InstrKind::tp_reduce_scatter ? CollectiveOp::reduce_scatter
+                                                                          : CollectiveOp::all_gather;
         st.blocked_since = now;
-        if (++grp.arrived == layout_.tp()) {
-          grp.arrived = 0;
-          const CollectiveOp op = in.kind == InstrKind::tp_all_reduce       ? CollectiveOp::all_reduce
-                                  : in.kind == InstrKind::tp_reduce_scatter ? CollectiveOp::reduce_scatter
-                                                                            : CollectiveOp::all_gather;
-          std::span<const int> gpus(tp_members_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(layout_.tp()),
-                                    static_cast<std::size_t>(layout_.tp()));
-          collectives_.start(op, gpus, static_cast<double>(in.value), CollectiveAlgorithm::automatic, this,
-                             token(kTpToken, static_cast<std::uint64_t>(g)));
-        }
+        arrive_at_group(tp_groups_[static_cast<std::size_t>(g)], tp_members_, g, layout_.tp(), op,
+                        static_cast<double>(in.value), token(kTpToken, static_cast<std::uint64_t>(g)), now);
         return;  // resumes in on_collective_done
       }
       case InstrKind::ep_all_to_all: {
         const int g = layout_.ep_group_of(rank);
-        TpGroup& grp = ep_groups_[static_cast<std::size_t>(g)];
         st.blocked_since = now;
-        if (++grp.arrived == layout_.ep()) {
-          grp.arrived = 0;
-          std::span<const int> gpus(ep_members_.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(layout_.ep()),
-                                    static_cast<std::size_t>(layout_.ep()));
-          collectives_.start(CollectiveOp::all_to_all, gpus, static_cast<double>(in.value),
-                             CollectiveAlgorithm::automatic, this, token(kEpToken, static_cast<std::uint64_t>(g)));
-        }
+        arrive_at_group(ep_groups_[static_cast<std::size_t>(g)], ep_members_, g, layout_.ep(), CollectiveOp::all_to_all,
+                        static_cast<double>(in.value), token(kEpToken, static_cast<std::uint64_t>(g)), now);
         return;  // resumes in on_collective_done
       }
       case InstrKind::embedding_all_reduce: {
         const int g = embedding_group_of(rank);
-        TpGroup& grp = embedding_groups_[static_cast<std::size_t>(g)];
         st.blocked_since = now;
-        if (++grp.arrived == 2) {
-          grp.arrived = 0;
-          grp.started_ns = now;
-          std::span<const int> gpus(embedding_members_.data() + static_cast<std::size_t>(g) * 2, 2);
-          collectives_.start(CollectiveOp::all_reduce, gpus, static_cast<double>(in.value),
-                             CollectiveAlgorithm::automatic, this, token(kEmbToken, static_cast<std::uint64_t>(g)));
-        }
+        arrive_at_group(embedding_groups_[static_cast<std::size_t>(g)], embedding_members_, g, 2,
+                        CollectiveOp::all_reduce, static_cast<double>(in.value),
+                        token(kEmbToken, static_cast<std::uint64_t>(g)), now);
         return;  // resumes in on_collective_done
       }
       case InstrKind::cp_send: {
@@ -297,6 +280,16 @@ void StepExecutor::on_event(Engine&, std::uint32_t, std::uint64_t arg) {
   const int rank = static_cast<int>(arg);
   ++ranks_[static_cast<std::size_t>(rank)].pc;
   run_rank(rank);
+}
+
+void StepExecutor::arrive_at_group(BlockingGroup& grp, const std::vector<int>& members, int g, int size,
+                                   CollectiveOp op, double bytes, std::uint64_t tok, std::int64_t now) {
+  if (++grp.arrived < size) return;
+  grp.arrived = 0;
+  grp.started_ns = now;
+  const std::span<const int> gpus(members.data() + static_cast<std::size_t>(g) * static_cast<std::size_t>(size),
+                                  static_cast<std::size_t>(size));
+  collectives_.start(op, gpus, bytes, CollectiveAlgorithm::automatic, this, tok);
 }
 
 // A blocking group collective (TP, EP or the tied embedding's) is done: its

@@ -74,7 +74,7 @@ private:
     std::int64_t blocked_since = -1;    // ns; -1 when running
     bool sending = false;               // blocked in a blocking pipeline send
   };
-  struct TpGroup {
+  struct BlockingGroup {   // a TP, EP or tied-embedding group
     int arrived = 0;
     std::int64_t started_ns = 0;   // when the last member arrived and the collective began
   };
@@ -113,6 +113,10 @@ private:
   void try_start_dp(int group);
   int dp_stream_of(int rank, bool expert) const;
   void finish_group_collective(std::uint64_t kind, std::size_t base, int size, std::int64_t now);
+  // A member reaches a blocking group collective; the last of the `size`
+  // members (group g's run of `members`) starts it and records when.
+  void arrive_at_group(BlockingGroup& grp, const std::vector<int>& members, int g, int size, CollectiveOp op,
+                       double bytes, std::uint64_t tok, std::int64_t now);
   void on_cp_done(std::uint64_t index, std::int64_t now);
   bool cp_ready(int rank) const {
     const CpCounts& c = cp_counts_[static_cast<std::size_t>(rank)];
@@ -130,11 +134,11 @@ private:
   std::vector<RankState> ranks_;
   std::vector<RankAccount> accounts_;
   std::vector<const StageProgram*> stage_of_rank_;
-  std::vector<TpGroup> tp_groups_;
+  std::vector<BlockingGroup> tp_groups_;
   std::vector<int> tp_members_;   // group * tp + i -> GPU
-  std::vector<TpGroup> ep_groups_;
+  std::vector<BlockingGroup> ep_groups_;
   std::vector<int> ep_members_;   // group * ep + i -> GPU
-  std::vector<TpGroup> embedding_groups_;   // one per (tp, cp, dp) position of a stage
+  std::vector<BlockingGroup> embedding_groups_;   // one per (tp, cp, dp) position of a stage
   std::vector<int> embedding_members_;      // group * 2 + {0, 1} -> first-stage, last-stage GPU
   int embedding_group_of(int rank) const;
   std::vector<DpGroup> dp_groups_;   // DP groups, then expert-DP groups (when a program uses them)
