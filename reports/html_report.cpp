@@ -173,8 +173,8 @@ std::string days_chart(const RunReport& r) {
 std::vector<BarDatum> by_cause_bars(const CostByCause& c, const std::string& prefix, const std::string& suffix,
                                     bool scaled) {
   const std::pair<const char*, double> causes[] = {
-      {"productive", c.productive}, {"rework", c.rework}, {"restarts", c.restart},
-      {"checkpoints", c.checkpoint}, {"idle", c.idle},
+      {"productive", c.productive}, {"evaluation", c.evaluation}, {"rework", c.rework},
+      {"restarts", c.restart},      {"checkpoints", c.checkpoint}, {"idle", c.idle},
   };
   const double total = c.total();
   std::vector<BarDatum> bars;

@@ -29,8 +29,8 @@ nlohmann::json stage_json(const StageMemory& m) {
 
 nlohmann::json cause_json(const CostByCause& c) {
   return {
-      {"productive", c.productive}, {"rework", c.rework}, {"restart", c.restart},
-      {"checkpoint", c.checkpoint}, {"idle", c.idle},
+      {"productive", c.productive}, {"evaluation", c.evaluation}, {"rework", c.rework},
+      {"restart", c.restart},       {"checkpoint", c.checkpoint}, {"idle", c.idle},
   };
 }
 
@@ -150,6 +150,8 @@ nlohmann::json results_json(const Scenario& scenario, const StepResult& step, co
       {"step_time_s", run.step_time_s},
       {"ramp_steps", run.ramp_steps},
       {"ramp_days", run.ramp_days},
+      {"evaluations", run.evaluations},
+      {"eval_s", run.eval_s},
       {"ettr", run.ettr},
       {"job_mtbf_s", run.job_mtbf_s},
       {"interruptions", run.interruptions},
@@ -162,6 +164,7 @@ nlohmann::json results_json(const Scenario& scenario, const StepResult& step, co
       {"time_by_cause",
        {
            {"productive_s", t.productive_s},
+           {"evaluation_s", t.evaluation_s},
            {"rework_s", t.rework_s},
            {"restart_s", t.restart_s},
            {"checkpoint_s", t.checkpoint_s},
@@ -181,6 +184,7 @@ nlohmann::json results_json(const Scenario& scenario, const StepResult& step, co
       {"by_cause", cause_json(cost.usd_by_cause)},
       {"energy_mwh", cost.energy_mwh},
       {"accelerator_mwh", cost.accelerator_mwh},
+      {"accelerator_mwh_at_tdp", cost.accelerator_mwh_at_tdp},
       {"energy_mwh_by_cause", cause_json(cost.mwh_by_cause)},
       {"energy_usd", cost.energy_usd},
       {"tco2e", cost.tco2e},

@@ -74,6 +74,7 @@ struct CauseRow {
 };
 constexpr CauseRow kCostCauses[] = {
     {"productive", "productive training", &CostByCause::productive},
+    {"evaluation", "evaluation (forward-only batches)", &CostByCause::evaluation},
     {"rework", "rework (lost since the last checkpoint)", &CostByCause::rework},
     {"restart", "restarts (detect, restart, reload)", &CostByCause::restart},
     {"checkpoint", "checkpoint stalls", &CostByCause::checkpoint},
@@ -273,11 +274,11 @@ ReportSection timeline_section(const RunReport& r) {
   if (!causes.rows.empty()) sec.tables.push_back(std::move(causes));
 
   const TimeByCause& tm = run.time_mean;
-  const double wall = tm.productive_s + tm.rework_s + tm.restart_s + tm.checkpoint_s + tm.repair_wait_s + tm.maintenance_s;
+  const double wall = tm.total_s();
   ReportTable time{"Where the wall-clock time goes (mean per run)", {"", "days", "share"}, {false, true, true}, {}};
   // Shown in days; the JSON has seconds (run.time_by_cause.*_s).
   const std::pair<const char*, double> rows[] = {
-      {"productive training", tm.productive_s}, {"rework", tm.rework_s},
+      {"productive training", tm.productive_s}, {"evaluation", tm.evaluation_s}, {"rework", tm.rework_s},
       {"restarts (detect, restart, reload)", tm.restart_s}, {"checkpoint stalls", tm.checkpoint_s},
       {"waiting for repair", tm.repair_wait_s}, {"planned maintenance", tm.maintenance_s},
   };

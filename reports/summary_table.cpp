@@ -116,6 +116,9 @@ void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
     row(out, "batch ramp", fmt::format("the first {} steps, {} days, from {} to {} sequences",
                                        format_scaled(run.ramp_steps), format_3sig(run.ramp_days),
                                        scenario.training.batch_ramp_start, scenario.training.global_batch));
+  if (run.evaluations > 0)
+    row(out, "evaluation", fmt::format("{} evaluations of {} (every {} steps)", format_3sig(run.evaluations),
+                                       format_duration(run.eval_s), scenario.training.eval_interval_steps));
   row(out, "no failures", fmt::format("{} days", format_3sig(run.failure_free_days)));
   row(out, "time", fmt::format("{} days median, p10 {}, p90 {} (mean {})", format_3sig(run.days_p50),
                                format_3sig(run.days_p10), format_3sig(run.days_p90), format_3sig(run.days_mean)));
@@ -155,9 +158,10 @@ void render_cost(Out out, const Scenario& scenario, const RunCost& cost) {
   row(out, "total", fmt::format("${} {} at ${:.2f} per GPU-hour", format_scaled(cost.usd), in.pricing,
                                 cost.usd_per_gpu_hour));
   const CostByCause& c = cost.usd_by_cause;
-  row(out, "by cause", fmt::format("productive ${}, rework ${}, restarts ${}, checkpoints ${}, idle ${}",
-                                   format_scaled(c.productive), format_scaled(c.rework), format_scaled(c.restart),
-                                   format_scaled(c.checkpoint), format_scaled(c.idle)));
+  const std::string evaluation = c.evaluation > 0 ? fmt::format(", evaluation ${}", format_scaled(c.evaluation)) : "";
+  row(out, "by cause", fmt::format("productive ${}{}, rework ${}, restarts ${}, checkpoints ${}, idle ${}",
+                                   format_scaled(c.productive), evaluation, format_scaled(c.rework),
+                                   format_scaled(c.restart), format_scaled(c.checkpoint), format_scaled(c.idle)));
   row(out, "per M tokens", fmt::format("${}", format_3sig(cost.usd_per_million_tokens)));
   row(out, "energy", fmt::format("{} MWh at PUE {:.2f} ({} W per GPU while stepping)", format_3sig(cost.energy_mwh),
                                  in.pue, format_3sig(cost.avg_power_w_per_gpu)));

@@ -61,7 +61,17 @@ RunReport simulate_scenario(const Scenario& s, const StepOptions& options) {
     first.parallelism.micro_batch_auto = false;
     ramp_start = simulate_step(first);
   }
-  r.run = simulate_run(r.scenario, r.step, ramp_start.time_s > 0 ? &ramp_start : nullptr);
+  // Evaluation: one forward-only global batch, simulated like the step.
+  StepResult eval_batch;
+  if (r.scenario.training.eval_interval_steps > 0 && r.scenario.training.total_tokens > 0) {
+    Scenario eval = r.scenario;
+    eval.parallelism.micro_batch_auto = false;
+    StepOptions forward;
+    forward.forward_only = true;
+    eval_batch = simulate_step(eval, forward);
+  }
+  r.run = simulate_run(r.scenario, r.step, ramp_start.time_s > 0 ? &ramp_start : nullptr,
+                       eval_batch.time_s > 0 ? &eval_batch : nullptr);
   r.cost = estimate_cost(r.scenario, r.step, r.run);
   return r;
 }

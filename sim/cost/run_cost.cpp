@@ -15,6 +15,7 @@ template <typename F>
 CostByCause by_cause(const TimeByCause& t, F f) {
   CostByCause c;
   c.productive = f(t.productive_s, true);
+  c.evaluation = f(t.evaluation_s, true);
   c.rework = f(t.rework_s, true);
   c.restart = f(t.restart_s, false);
   c.checkpoint = f(t.checkpoint_s, false);
@@ -23,7 +24,7 @@ CostByCause by_cause(const TimeByCause& t, F f) {
 }
 
 CostByCause scaled(const CostByCause& c, double k) {
-  return {c.productive * k, c.rework * k, c.restart * k, c.checkpoint * k, c.idle * k};
+  return {c.productive * k, c.evaluation * k, c.rework * k, c.restart * k, c.checkpoint * k, c.idle * k};
 }
 
 double hourly_price_per_gpu(const CostSpec& c, int gpus_per_node) {
@@ -53,7 +54,7 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
   r.avg_power_w_per_gpu = measured ? cost.average_power_w_per_gpu : step_power_w(cluster.accelerator, step);
 
   const TimeByCause& t = run.time_mean;
-  const double wall_s = t.productive_s + t.rework_s + t.restart_s + t.checkpoint_s + t.repair_wait_s + t.maintenance_s;
+  const double wall_s = t.total_s();
   r.gpu_hours = r.allocated_gpus * wall_s / 3600;
 
   // Hardware dollars: the job's GPUs by cause, the spares' as idle.
@@ -77,17 +78,21 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
   }
   // The accelerators alone, without PUE (what GPU energy figures report).
   const double gpu_idle_w = measured ? r.avg_power_w_per_gpu : cluster.accelerator.idle_w;
-  const double computing_s = t.productive_s + t.rework_s;
+  const double computing_s = t.productive_s + t.evaluation_s + t.rework_s;
   r.accelerator_mwh = (job_gpus * (r.avg_power_w_per_gpu * computing_s + gpu_idle_w * (wall_s - computing_s)) +
                        spare_gpus * gpu_idle_w * wall_s) / 3.6e9;
+  r.accelerator_mwh_at_tdp = r.allocated_gpus * cluster.accelerator.tdp_w * wall_s / 3.6e9;
   r.mwh_by_cause = scaled(kwh, 1e-3);
   r.energy_mwh = r.mwh_by_cause.total();
   r.energy_usd = kwh.total() * cost.electricity_usd_per_kwh;
   // A rental price includes the electricity; an owner pays it on top.
   if (cost.pricing == "owned") {
     const CostByCause power_usd = scaled(kwh, cost.electricity_usd_per_kwh);
-    r.usd_by_cause = {r.usd_by_cause.productive + power_usd.productive, r.usd_by_cause.rework + power_usd.rework,
-                      r.usd_by_cause.restart + power_usd.restart, r.usd_by_cause.checkpoint + power_usd.checkpoint,
+    r.usd_by_cause = {r.usd_by_cause.productive + power_usd.productive,
+                      r.usd_by_cause.evaluation + power_usd.evaluation,
+                      r.usd_by_cause.rework + power_usd.rework,
+                      r.usd_by_cause.restart + power_usd.restart,
+                      r.usd_by_cause.checkpoint + power_usd.checkpoint,
                       r.usd_by_cause.idle + power_usd.idle};
   }
   r.usd = r.usd_by_cause.total();

@@ -82,7 +82,8 @@ BatchRamp batch_ramp(const TrainingSpec& t, double full_step_s, double start_ste
   return r;
 }
 
-RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start) {
+RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start,
+                 const StepResult* eval_batch) {
   RunPlan p;
   const double tokens_per_step = static_cast<double>(s.training.global_batch) * s.training.seq_len;
   const int nodes = s.cluster.nodes;
@@ -95,6 +96,10 @@ RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ra
   p.ramp_work_s = ramp.work_s * stragglers;
   const double rest_tokens = std::max(0.0, s.training.total_tokens - ramp.sequences * s.training.seq_len);
   p.steps = ramp.steps + (tokens_per_step > 0 ? rest_tokens / tokens_per_step : 0);
+  if (s.training.eval_interval_steps > 0 && eval_batch != nullptr && eval_batch->time_s > 0) {
+    p.evaluations = std::floor(p.steps / s.training.eval_interval_steps);
+    p.eval_s = s.training.eval_batches * eval_batch->time_s * stragglers;
+  }
 
   const ClusterShape job = cluster_shape(s.cluster, nodes);
   const CheckpointSpec& k = s.checkpoint;

@@ -30,6 +30,8 @@ struct RunPlan {
   double step_time_s = 0;              // of a full-batch step, stragglers included
   double ramp_steps = 0;               // steps of the batch-size ramp (smaller, shorter steps)
   double ramp_work_s = 0;              // their compute time
+  double evaluations = 0;              // every training.eval_interval_steps steps
+  double eval_s = 0;                   // one evaluation: eval_batches forward-only batches
   double checkpoint_bytes = 0;
   double checkpoint_write_s = 0;       // bytes / write bandwidth
   double checkpoint_copy_s = 0;        // async: bytes / (GPUs x host copy bandwidth)
@@ -47,7 +49,10 @@ struct RunPlan {
   int trials = 1;
   std::uint64_t seed = 1;
 
-  double work_s() const { return ramp_work_s + (steps - ramp_steps) * step_time_s; }
+  // Compute time, evaluations included: an evaluation stalls training like
+  // the steps around it and is redone with them after a rollback.
+  double work_s() const { return ramp_work_s + (steps - ramp_steps) * step_time_s + evaluations * eval_s; }
+  double eval_work_s() const { return evaluations * eval_s; }
   // The stall of one checkpoint (see above).
   double checkpoint_stall_s() const;
   double job_failure_rate_per_s() const;
@@ -60,8 +65,12 @@ struct RunPlan {
 // Steps x step time with stragglers, failure causes, checkpoint times and
 // the interval from the scenario's rule ("search" resolves to daly here;
 // simulate_run searches). With a batch-size ramp, `ramp_start` is the step
-// simulated at training.batch_ramp_start sequences (see BatchRamp).
-RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start = nullptr);
+// simulated at training.batch_ramp_start sequences (see BatchRamp). With
+// training.eval_interval_steps, `eval_batch` is one forward-only global
+// batch (StepOptions::forward_only): floor(steps / interval) evaluations of
+// eval_batches such batches each, stragglers included.
+RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start = nullptr,
+                 const StepResult* eval_batch = nullptr);
 
 // Megatron's batch-size ramp (--rampup-batch-size START INCREMENT SAMPLES):
 // n = (global - START) / INCREMENT stages; stage k runs batches of

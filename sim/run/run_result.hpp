@@ -12,11 +12,15 @@ namespace orrery {
 // Where a trial's wall-clock time went. The parts add up to the trial's wall time.
 struct TimeByCause {
   double productive_s = 0;     // steps that count
+  double evaluation_s = 0;     // evaluations that count (training.eval_interval_steps)
   double rework_s = 0;         // steps redone after a failure (lost since the last checkpoint)
   double restart_s = 0;        // detection + restart + checkpoint reload
   double checkpoint_s = 0;     // training stalled while writing checkpoints
   double repair_wait_s = 0;    // no spare: waiting for the failed part to be repaired
   double maintenance_s = 0;    // planned maintenance interruptions
+  double total_s() const {
+    return productive_s + evaluation_s + rework_s + restart_s + checkpoint_s + repair_wait_s + maintenance_s;
+  }
 };
 
 struct Interruption {
@@ -48,6 +52,8 @@ struct RunSimulation {
   double step_time_s = 0;               // from the step simulation (mean, stragglers included)
   double ramp_steps = 0;                // of them, the batch-size ramp's (0: no ramp)
   double ramp_days = 0;                 // the ramp's compute time
+  double evaluations = 0;               // in the run (training.eval_interval_steps; 0: none)
+  double eval_s = 0;                    // one evaluation's stall
   double checkpoint_bytes = 0;
   double checkpoint_write_s = 0;        // time the job stalls per checkpoint
   double checkpoint_load_s = 0;
@@ -69,8 +75,8 @@ struct RunSimulation {
 // plus idle: allocated but not running, e.g. waiting for repair, planned
 // maintenance, and the hot spare nodes all the time).
 struct CostByCause {
-  double productive = 0, rework = 0, restart = 0, checkpoint = 0, idle = 0;
-  double total() const { return productive + rework + restart + checkpoint + idle; }
+  double productive = 0, evaluation = 0, rework = 0, restart = 0, checkpoint = 0, idle = 0;
+  double total() const { return productive + evaluation + rework + restart + checkpoint + idle; }
 };
 
 struct RunCost {
@@ -80,6 +86,7 @@ struct RunCost {
   double usd_per_million_tokens = 0;
   double energy_mwh = 0;               // facility energy (IT x PUE)
   double accelerator_mwh = 0;          // the GPUs alone (the job's and the spares'), no host, network or PUE
+  double accelerator_mwh_at_tdp = 0;   // every allocated GPU at its TDP for the whole wall time (an upper bound)
   double energy_usd = 0;
   double tco2e = 0;                    // operational
   double embodied_tco2e = 0;           // share of the accelerators' embodied carbon (0 if not given)

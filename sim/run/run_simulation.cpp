@@ -63,6 +63,11 @@ public:
     start_run();
     engine_.run();
     if (!done_) throw std::logic_error("TrialSimulator: events ran out before the run finished");
+    // The work that counts ran every evaluation once: that share of it was evaluating.
+    if (work_ > 0) {
+      result_.time.evaluation_s = result_.time.productive_s * (plan_.eval_work_s() / work_);
+      result_.time.productive_s -= result_.time.evaluation_s;
+    }
     return result_;
   }
 
@@ -406,6 +411,8 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
   r.step_time_s = plan.step_time_s;
   r.ramp_steps = plan.ramp_steps;
   r.ramp_days = plan.ramp_work_s / kDay;
+  r.evaluations = plan.evaluations;
+  r.eval_s = plan.eval_s;
   r.checkpoint_bytes = plan.checkpoint_bytes;
   const double work = plan.work_s();
   const int checkpoints = plan.checkpoints_in(work);
@@ -430,6 +437,7 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
     r.time_mean.checkpoint_s += tr.time.checkpoint_s / n;
     r.time_mean.repair_wait_s += tr.time.repair_wait_s / n;
     r.time_mean.maintenance_s += tr.time.maintenance_s / n;
+    r.time_mean.evaluation_s += tr.time.evaluation_s / n;
     r.days_mean += tr.wall_s / kDay / n;
   }
   for (std::size_t c = 0; c < interruptions.size(); ++c)
@@ -450,9 +458,10 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
   return r;
 }
 
-RunSimulation simulate_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start) {
+RunSimulation simulate_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start,
+                           const StepResult* eval_batch) {
   if (!(s.training.total_tokens > 0) || !(step.time_s > 0)) return {};
-  return simulate_run(plan_run(s, step, ramp_start), s.checkpoint.interval == "search");
+  return simulate_run(plan_run(s, step, ramp_start, eval_batch), s.checkpoint.interval == "search");
 }
 
 }  // namespace orrery

@@ -44,6 +44,7 @@ RunSimulation simulate_run(RunPlan plan, bool search = false);
 // plan_run + simulate_run (search when checkpoint.interval is "search").
 // Without training tokens, an empty RunSimulation. Throws InputError when the
 // run cannot finish (failures faster than recovery).
-RunSimulation simulate_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start = nullptr);
+RunSimulation simulate_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start = nullptr,
+                           const StepResult* eval_batch = nullptr);
 
 }  // namespace orrery

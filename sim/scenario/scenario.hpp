@@ -28,6 +28,11 @@ struct TrainingSpec {
   int batch_ramp_start = 0;
   int batch_ramp_increment = 0;
   double batch_ramp_samples = 0;
+  // Evaluation (Megatron's --eval-interval, --eval-iters): every
+  // eval_interval_steps steps the job runs eval_batches global batches
+  // forward only (one per validation set and eval iteration). 0: none.
+  int eval_interval_steps = 0;
+  int eval_batches = 100;
 };
 
 struct ParallelismSpec {

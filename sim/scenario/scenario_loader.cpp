@@ -199,6 +199,8 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.training.batch_ramp_start = t.at("batch_ramp_start").get<int>();
   s.training.batch_ramp_increment = t.at("batch_ramp_increment").get<int>();
   s.training.batch_ramp_samples = t.at("batch_ramp_samples").get<double>();
+  s.training.eval_interval_steps = t.at("eval_interval_steps").get<int>();
+  s.training.eval_batches = t.at("eval_batches").get<int>();
 
   const nlohmann::json& p = root.at("parallelism");
   s.parallelism.tp = p.at("tp").get<int>();

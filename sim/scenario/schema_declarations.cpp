@@ -193,6 +193,14 @@ Section training_section() {
               {.key = "batch_ramp_samples", .type = FT::number, .unit = "sequences",
                .doc = "sequences over which the batch grows from batch_ramp_start to global_batch (BLOOM: 9765625)",
                .default_value = d.batch_ramp_samples, .min = 0, .max = 1e13},
+              {.key = "eval_interval_steps", .type = FT::integer, .unit = "steps",
+               .doc = "steps between evaluations (Megatron's --eval-interval); 0: no evaluation. Each evaluation "
+                      "stalls training for eval_batches forward-only global batches, simulated like the step",
+               .default_value = d.eval_interval_steps, .min = 0, .max = 100000000},
+              {.key = "eval_batches", .type = FT::integer, .unit = "batches",
+               .doc = "global batches run forward only at each evaluation: --eval-iters x the number of validation "
+                      "sets (Megatron's default --eval-iters is 100; BLOOM: 1 x 29 sets)",
+               .default_value = d.eval_batches, .min = 1, .max = 1000000},
           }};
 }
 
@@ -443,7 +451,8 @@ Section recovery_section() {
                .doc = "until a failed node (or switch) is back; with too few spares the job waits for it",
                .default_value = d.repair_hours, .min = 0, .max = 10000},
               {.key = "maintenance_interval_hours", .type = FT::number, .unit = "hours",
-               .doc = "planned stops (firmware, configuration) every so often; 0: none",
+               .doc = "planned stops (firmware, configuration, a batch scheduler's job time limit) every so often, each "
+                      "after a final checkpoint; 0: none",
                .default_value = d.maintenance_interval_hours, .min = 0, .max = 1e6,
                .note = "Llama 3's run had 47 planned interruptions in 54 days, one every 27.6 hours"},
               {.key = "maintenance_duration_hours", .type = FT::number, .unit = "hours",

@@ -38,7 +38,7 @@ StepResult simulate_step(const Scenario& s, const StepOptions& options) {
     device = std::make_unique<const CalibratedDeviceModel>(s.cluster.accelerator, s.efficiency, s.calibration);
   else
     device = std::make_unique<const DeviceModel>(s.cluster.accelerator, s.efficiency);
-  const StepProgram program = build_step_program(s, layout, *device);
+  const StepProgram program = build_step_program(s, layout, *device, options.forward_only);
   const Topology topology(s.cluster);
   Engine engine;
   FlowNetwork network(engine, topology);
@@ -72,7 +72,8 @@ StepResult simulate_step(const Scenario& s, const StepOptions& options) {
   const double tokens = static_cast<double>(s.training.global_batch) * s.training.seq_len;
   const double gpus = s.cluster.gpus();
   result.tokens_per_s = tokens / result.time_s;
-  result.model_flops = model_flops_per_token(s.model, s.training.seq_len) * tokens;
+  // Training counts forward + backward (3 x forward); an evaluation batch the forward.
+  result.model_flops = model_flops_per_token(s.model, s.training.seq_len) * tokens / (options.forward_only ? 3 : 1);
   for (const auto& sp : program.stages) result.hardware_flops += sp.hardware_flops * par.tp * par.cp * par.dp;
   double peak = s.cluster.accelerator.peak_tflops(s.training.precision);
   if (peak <= 0) peak = s.cluster.accelerator.peak_tflops_bf16;

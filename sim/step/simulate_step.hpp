@@ -10,6 +10,7 @@ namespace orrery {
 
 struct StepOptions {
   std::vector<int> trace_ranks;   // ranks whose timeline is recorded
+  bool forward_only = false;      // an evaluation batch (step_program.hpp): no backward, no optimizer
 };
 
 // A plan that does not fit in memory is not simulated: the result then has

@@ -154,7 +154,8 @@ TimedLayer time_layer(const ModelSpec& m, const LayerShape& shape, int layer_ind
 
 }  // namespace
 
-StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer) {
+StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer,
+                               bool forward_only) {
   const auto& par = s.parallelism;
   const Precision prec = s.training.precision;
   const bool wide = training_bytes(prec) == 4;
@@ -504,7 +505,11 @@ StepProgram build_step_program(const Scenario& s, const RankLayout& layout, cons
 
     for (const PipelinePass& pass : pipeline_order(par.schedule, pp, v, m, stage)) {
       if (pass.forward) forward(pass.microbatch, pass.chunk);
-      else backward(pass.microbatch, pass.chunk);
+      else if (!forward_only) backward(pass.microbatch, pass.chunk);
+    }
+    if (forward_only) {
+      prog.stages.push_back(std::move(sp));
+      continue;
     }
 
     // No overlap (Megatron-LM to 2022, DDP_impl local): one collective per

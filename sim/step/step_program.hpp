@@ -110,7 +110,11 @@ struct StepProgram {
   bool blocking_p2p = false;  // a pipeline send blocks its sender until delivered
 };
 
-StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer);
+// forward_only: an evaluation batch (Megatron's evaluate(), DeepSpeed's
+// eval_batch): the schedule's forwards in its order, loss included, and no
+// backward, gradient reduction or optimizer step.
+StepProgram build_step_program(const Scenario& s, const RankLayout& layout, const KernelTimer& timer,
+                               bool forward_only = false);
 
 // Human-readable listing of one stage's instructions (for debugging and tests).
 std::string describe_stage(const StepProgram& p, int stage, std::size_t max_lines = 200);

@@ -1,4 +1,5 @@
 // The orrery command, end to end: the real binary in a subprocess.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,31 @@ TEST_CASE("orrery run with micro_batch auto reports the micro batch it chose") {
   CHECK(j.at("plan").at("microbatches").get<int>() == 1536 / 32 / chosen);
   CHECK(r.out.find("micro-batch " + std::to_string(chosen) + " x " + std::to_string(1536 / 32 / chosen) +
                    " microbatches") != std::string::npos);
+}
+
+TEST_CASE("orrery run with evaluation: forward-only batches every interval, reported by cause") {
+  const fs::path d = temp_dir("eval");
+  std::ifstream example(kScenarios + "/examples/llama3-8b-64-h100.json");
+  auto doc = nlohmann::json::parse(example);
+  doc["training"]["eval_interval_steps"] = 500;
+  doc["training"]["eval_batches"] = 10;
+  std::ofstream(d / "s.json") << doc.dump();
+  Result r = run_orrery("run " + (d / "s.json").string() + " --json " + (d / "r.json").string());
+  REQUIRE(r.code == 0);
+  std::ifstream in(d / "r.json");
+  const auto j = nlohmann::json::parse(in);
+  const auto& run = j.at("run");
+  const double evaluations = run.at("evaluations").get<double>(), eval_s = run.at("eval_s").get<double>();
+  CHECK(evaluations == std::floor(run.at("steps").get<double>() / 500));
+  CHECK(evaluations > 0);
+  // A forward-only batch is about a third of a training step (no recompute here): 10 of them.
+  const double step_s = run.at("step_time_s").get<double>();
+  CHECK(eval_s > 10 * step_s / 4);
+  CHECK(eval_s < 10 * step_s / 2);
+  // Every trial ran each evaluation once in the work that counts.
+  CHECK(run.at("time_by_cause").at("evaluation_s").get<double>() == Approx(evaluations * eval_s).epsilon(1e-9));
+  CHECK(j.at("cost").at("by_cause").at("evaluation").get<double>() > 0);
+  CHECK(r.out.find("evaluations of") != std::string::npos);
 }
 
 TEST_CASE("orrery run writes a Chrome trace with one track per rank and stream") {

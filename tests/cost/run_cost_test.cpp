@@ -96,6 +96,20 @@ TEST_CASE("Energy by cause: step power while computing, idle power otherwise, ho
   CHECK(c.embodied_tco2e == 0);
 }
 
+TEST_CASE("Evaluation is billed and powered like computing; the TDP bound counts every GPU at TDP") {
+  RunSimulation run = hand_run();
+  run.time_mean.productive_s -= 1800;   // half an hour of the 10 h was evaluation
+  run.time_mean.evaluation_s = 1800;
+  const RunCost c = estimate_cost(hand_scenario(), hand_step(), run);
+  CHECK(c.usd_by_cause.evaluation == Approx(40));                 // 32 GPUs x $2.5 x 0.5 h
+  CHECK(c.usd_by_cause.productive == Approx(760));
+  CHECK(c.usd == Approx(1270));                                   // the same wall time
+  CHECK(c.mwh_by_cause.evaluation == Approx(0.0137925));          // 22,068 W x 1,800 s x 1.25
+  CHECK(c.energy_mwh == Approx(0.3727475));
+  // 40 GPUs x 700 W x 45,720 s, no PUE.
+  CHECK(c.accelerator_mwh_at_tdp == Approx(40 * 700 * 45720.0 / 3.6e9));
+}
+
 TEST_CASE("Owned hardware: amortized capex plus operations plus electricity") {
   Scenario s = hand_scenario();
   s.cost.pricing = "owned";

@@ -71,11 +71,11 @@ inline RunCost sample_run_cost() {
   c.usd_by_cause.idle = usd_per_s * 20000;                              // $1,777.78
   c.avg_power_w_per_gpu = 600;
   // Energy by cause: 32 MWh split as chosen; carbon at 400 g/kWh = 0.4 t/MWh.
-  c.mwh_by_cause = {29.4, 1.6, 0.3, 0.02, 0.68};
+  c.mwh_by_cause = {29.4, 0, 1.6, 0.3, 0.02, 0.68};   // no evaluation
   c.energy_mwh = c.mwh_by_cause.total();     // 32.0 MWh
   c.energy_usd = c.energy_mwh * 1000 * 0.08;  // $2,560
   c.grid_gco2_per_kwh = 400;
-  c.tco2e_by_cause = {11.76, 0.64, 0.12, 0.008, 0.272};
+  c.tco2e_by_cause = {11.76, 0, 0.64, 0.12, 0.008, 0.272};
   c.tco2e = c.tco2e_by_cause.total();        // 12.8 t
   c.embodied_tco2e = 0.5;
   return c;

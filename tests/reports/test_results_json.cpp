@@ -201,7 +201,7 @@ TEST_CASE("results JSON carries the cost by cause, energy and carbon") {
   double total = 0;
   for (const auto& [key, v] : usd.items()) total += v.get<double>();
   CHECK(total == Approx(cost.at("usd").get<double>()).epsilon(1e-12));
-  CHECK(usd.size() == 5);
+  CHECK(usd.size() == 6);   // productive, evaluation, rework, restart, checkpoint, idle
   CHECK(cost.at("energy_mwh").get<double>() == Approx(32.0).epsilon(1e-12));   // 29.4 + 1.6 + 0.3 + 0.02 + 0.68
   CHECK(cost.at("energy_mwh_by_cause").at("rework").get<double>() == 1.6);
   CHECK(cost.at("energy_usd").get<double>() == Approx(2560).epsilon(1e-12));

@@ -108,3 +108,26 @@ TEST_CASE("The plan follows the scenario: 1e10 tokens / (64 x 4096) steps, stora
   CHECK(p.interval_rule == "daly");
   CHECK(p.causes.size() == 10);
 }
+
+TEST_CASE("Evaluation: floor(steps / interval) evaluations of eval_batches forward-only batches, stragglers included") {
+  json doc = base();
+  doc["training"]["eval_interval_steps"] = 1000;
+  doc["training"]["eval_batches"] = 29;
+  doc["stragglers"] = {{"jitter_fraction", 0.01}};
+  const Scenario s = parse(doc);
+  StepResult step, eval_batch;
+  step.time_s = 2;
+  eval_batch.time_s = 0.5;
+  const RunPlan p = plan_run(s, step, nullptr, &eval_batch);
+  // 1e10 / 262,144 = 38,146.97 steps: 38 evaluations.
+  CHECK(p.evaluations == 38);
+  // 4 nodes: stragglers x (1 + 0.01 x H(4)) = 1 + 0.01 x 25/12.
+  const double stragglers = 1 + 0.01 * 25.0 / 12;
+  CHECK(p.eval_s == Approx(29 * 0.5 * stragglers));
+  CHECK(p.work_s() == Approx(p.steps * 2 * stragglers + 38 * 29 * 0.5 * stragglers));
+  // Without the simulated batch, or without an interval: no evaluation.
+  CHECK(plan_run(s, step).evaluations == 0);
+  CHECK(plan_run(parse(base()), step, nullptr, &eval_batch).evaluations == 0);
+  doc["training"]["eval_batches"] = 0;
+  CHECK_THAT(error_of(doc), Catch::Contains("training.eval_batches"));
+}

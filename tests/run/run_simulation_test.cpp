@@ -39,10 +39,34 @@ JobFailureCause cause(const char* name, double mtbf_s, int blast) {
 }
 
 double sum(const TimeByCause& t) {
-  return t.productive_s + t.rework_s + t.restart_s + t.checkpoint_s + t.repair_wait_s + t.maintenance_s;
+  return t.productive_s + t.evaluation_s + t.rework_s + t.restart_s + t.checkpoint_s + t.repair_wait_s +
+         t.maintenance_s;
 }
 
 }  // namespace
+
+TEST_CASE("Evaluations stall training like work: 4 x 50 s on top of 10,000 s, split out of the productive time") {
+  RunPlan p = base_plan();
+  p.evaluations = 4;
+  p.eval_s = 50;
+  // 10,200 s of work: checkpoints at 1,000 ... 10,000 s (10 x 20 s); 10,400 s.
+  const TrialResult t = simulate_trial(p, 0);
+  CHECK(t.wall_s == Approx(10400).epsilon(1e-12));
+  CHECK(t.time.evaluation_s == Approx(200).epsilon(1e-12));
+  CHECK(t.time.productive_s == Approx(10000).epsilon(1e-12));
+  CHECK(sum(t.time) == Approx(t.wall_s).epsilon(1e-12));
+  // With failures the parts still add up, and rework includes redone evaluations.
+  p.causes = {cause("gpu", 3000, 0)};
+  p.spare_nodes = 1;
+  const TrialResult f = simulate_trial(p, 1);
+  CHECK(f.total_interruptions() > 0);
+  CHECK(f.time.evaluation_s == Approx(200).epsilon(1e-9));
+  CHECK(sum(f.time) == Approx(f.wall_s).epsilon(1e-12));
+  const RunSimulation r = simulate_run(p);
+  CHECK(r.evaluations == 4);
+  CHECK(r.eval_s == 50);
+  CHECK(r.time_mean.evaluation_s == Approx(200).epsilon(1e-9));
+}
 
 TEST_CASE("Without failures the run is steps x step time + checkpoint stalls, exactly") {
   RunPlan p = base_plan();

@@ -41,11 +41,11 @@ struct Run {
   StepProgram program;
 };
 
-inline Run execute(const Scenario& s) {
+inline Run execute(const Scenario& s, bool forward_only = false) {
   const RankLayout layout(s.parallelism, s.model.layers);
   FlopTimer timer;
   Run out;
-  out.program = build_step_program(s, layout, timer);
+  out.program = build_step_program(s, layout, timer, forward_only);
   Network n(s);
   StepExecutor exec(n.engine, out.program, layout, n.collectives);
   exec.start();

@@ -35,6 +35,30 @@ TEST_CASE("1F1B on uniform stages with free communication: step = (m + p - 1)(tf
   CHECK(r.slowest.bubble_s / r.time_s == Approx(double(p - 1) / (m + p - 1)).epsilon(0.01));
 }
 
+TEST_CASE("An evaluation batch runs the forwards only: (m + p - 1) tf, no recompute, no gradient or optimizer work") {
+  Scenario s = test::tiny_scenario(1, 4, 2);
+  s.model.vocab = 8;
+  s.model.tied_embeddings = false;
+  s.cluster.scale_up.bandwidth_gb_per_s = 1e6;
+  s.parallelism.recompute = "full";        // recomputation belongs to the backward: none here
+  const int p = 4, m = s.parallelism.microbatches(s.training.global_batch);
+  REQUIRE(m == 8);                         // global batch 16 over dp 2, micro batch 1
+  const double tf = 2 * layer_seconds(s).first;
+  const Run r = execute(s, true);
+  CHECK(r.time_s == Approx((m + p - 1) * tf).epsilon(0.005));
+  for (const StageProgram& sp : r.program.stages) {
+    CHECK(sp.dp_items.empty());
+    for (const Instr& in : sp.instrs) {
+      const std::string& label = r.program.labels[in.label];
+      CHECK(label.find("backward") == std::string::npos);
+      CHECK(label.find("recompute") == std::string::npos);
+      CHECK(label != "optimizer");
+    }
+  }
+  // A training step on the same plan does all of that: it takes longer than 3 forward batches.
+  CHECK(execute(s).time_s > 3 * r.time_s);
+}
+
 TEST_CASE("Tensor parallelism: every all-reduce is exposed on the critical path") {
   Scenario s = test::tiny_scenario(2, 1, 1);
   const int m = 8, layers = 8;
