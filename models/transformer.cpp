@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "models/rank_dims.hpp"
 
@@ -342,14 +343,29 @@ std::vector<Op> embedding_backward_ops(const ModelSpec& m, const LayerShape& s) 
   return {backward_of("embedding_bwd", embedding_forward_ops(m, s).front())};
 }
 
+// Bytes per logit of the cross-entropy, forward and backward, with e-byte logits.
+// Eager (Megatron-LM's and Megatron-Core's default: logits.float(), then
+// _VocabParallelCrossEntropy): forward the fp32 copy (e + 4), max (4), sub_
+// (8), exp (8), sum (4), div_ to the softmax kept for backward (8): 32 + e + 4;
+// backward mul_ by the loss gradient (8) and the copy's gradient back to e
+// bytes (4 + e). In fp32 the copy is the logits themselves: 32 and 8.
+// Fused: one fp32 read and write of each logit forward, twice that backward.
+namespace {
+std::pair<double, double> cross_entropy_bytes_per_logit(int e, bool fused) {
+  if (fused) return {8, 16};
+  const double copy = e < 4 ? 4.0 + e : 0.0;
+  return {32 + copy, 8 + copy};
+}
+}  // namespace
+
 // Final norm, the vocab-parallel logits GEMM (no bias in GPT or Llama), and
-// cross-entropy. Megatron upcasts the logits to fp32 for the softmax: one
-// fp32 read and one fp32 write per logit (a fused kernel's single pass; eager
-// PyTorch makes a few more).
+// cross-entropy (cross_entropy_bytes_per_logit).
 std::vector<Op> head_forward_ops(const ModelSpec& m, const LayerShape& s) {
   const RankDims r = rank_dims(m, s);
+  const double logits = r.tokens * r.vocab;
   return {norm("ln_final", r), gemm("logits", r.tokens, r.vocab, r.h, r.e),
-          memory_bound("cross_entropy", r.tokens * r.vocab * 2 * 4)};
+          memory_bound("cross_entropy",
+                       logits * cross_entropy_bytes_per_logit(s.bytes_per_element, s.fused_cross_entropy).first)};
 }
 
 std::vector<Op> head_backward_ops(const ModelSpec& m, const LayerShape& s) {
@@ -357,7 +373,9 @@ std::vector<Op> head_backward_ops(const ModelSpec& m, const LayerShape& s) {
   RankDims r = rank_dims(m, s);
   r.bias = false;  // the output layer has no bias
   std::vector<Op> out;
-  out.push_back(backward_of("cross_entropy_bwd", fwd[2]));
+  out.push_back(memory_bound(
+      "cross_entropy_bwd",
+      r.tokens * r.vocab * cross_entropy_bytes_per_logit(s.bytes_per_element, s.fused_cross_entropy).second));
   push_gemm_backward(out, fwd[1], "logits_dgrad", "logits_wgrad", r);
   out.push_back(backward_of("ln_final_bwd", fwd[0]));
   return out;

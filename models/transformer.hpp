@@ -39,6 +39,7 @@ struct LayerShape {
   int ep = 1;                // expert-parallel degree: must divide the model's experts
   int bytes_per_element = 2; // activations and weights in compute precision
   bool flash_attention = true;  // fused attention: no s x s scores in HBM
+  bool fused_cross_entropy = false;  // one-pass loss kernel instead of Megatron's eager ops
 };
 
 // One layer on one rank, split at the points where it communicates.

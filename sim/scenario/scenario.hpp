@@ -21,6 +21,7 @@ struct TrainingSpec {
   std::string optimizer = "adam";       // "adam" (fp32 master + 2 moments) or "sgd" (fp32 master + momentum)
   double total_tokens = 0;              // tokens to train on (for the run estimate)
   bool flash_attention = true;          // fused attention (no s x s matrix in HBM)
+  bool fused_cross_entropy = false;     // a one-pass loss kernel (Megatron-Core's cross_entropy_loss_fusion)
   // Batch-size ramp (Megatron's --rampup-batch-size START INCREMENT SAMPLES):
   // the run starts at batch_ramp_start sequences per step and grows by
   // batch_ramp_increment every SAMPLES / ((global_batch - start) / increment)

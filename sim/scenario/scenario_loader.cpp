@@ -196,6 +196,7 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.training.optimizer = t.at("optimizer").get<std::string>();
   s.training.total_tokens = t.at("total_tokens").get<double>();
   s.training.flash_attention = t.at("flash_attention").get<bool>();
+  s.training.fused_cross_entropy = t.at("fused_cross_entropy").get<bool>();
   s.training.batch_ramp_start = t.at("batch_ramp_start").get<int>();
   s.training.batch_ramp_increment = t.at("batch_ramp_increment").get<int>();
   s.training.batch_ramp_samples = t.at("batch_ramp_samples").get<double>();

@@ -181,6 +181,11 @@ Section training_section() {
                .note = "the cap, 1e15, is about 67 times the 15e12 tokens of Llama 3"},
               {.key = "flash_attention", .type = FT::boolean,
                .doc = "fused attention: no s x s score matrix in HBM", .default_value = d.flash_attention},
+              {.key = "fused_cross_entropy", .type = FT::boolean,
+               .doc = "a one-pass cross-entropy kernel (Megatron-Core's cross_entropy_loss_fusion, Liger); false: "
+                      "Megatron's default eager vocab-parallel loss on an fp32 copy of the logits (max, subtract, "
+                      "exp, sum, divide: about 19 fp32 passes over the logits forward and backward)",
+               .default_value = d.fused_cross_entropy},
               {.key = "batch_ramp_start", .type = FT::integer, .unit = "sequences",
                .doc = "batch-size ramp-up (Megatron's --rampup-batch-size START INCREMENT SAMPLES): the run's first "
                       "steps take this many sequences; 0: no ramp, every step takes global_batch",

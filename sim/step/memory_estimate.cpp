@@ -31,6 +31,7 @@ LayerShape layer_shape(const Scenario& s) {
   shape.ep = s.parallelism.ep;
   shape.bytes_per_element = training_bytes(s.training.precision);
   shape.flash_attention = s.training.flash_attention;
+  shape.fused_cross_entropy = s.training.fused_cross_entropy;
   return shape;
 }
 

@@ -194,10 +194,24 @@ TEST_CASE("embedding and head ops") {
   CHECK(std::string(head[1].name) == "logits");
   CHECK(head[1].n == 6283);
   CHECK(head[1].flops == 2.0 * 2048 * 6283 * 12288);
-  // Cross-entropy: one fp32 read and one fp32 write per logit.
-  CHECK(head[2].bytes == 2048.0 * 6283 * 8);
+  // Megatron's eager cross-entropy on 2-byte logits: the fp32 copy (2 + 4),
+  // max 4, sub_ 8, exp 8, sum 4, div_ 8 = 38 bytes per logit; backward mul_ 8
+  // and the copy's gradient 4 + 2 = 14.
+  CHECK(head[2].bytes == 2048.0 * 6283 * 38);
   const auto head_bwd = orrery::head_backward_ops(m, s);
   CHECK(orrery::total_flops(head_bwd) == 2 * orrery::total_flops(head));
+  CHECK(std::string(head_bwd[0].name) == "cross_entropy_bwd");
+  CHECK(head_bwd[0].bytes == 2048.0 * 6283 * 14);
+  // In fp32 the copy is the logits themselves: 32 and 8.
+  auto wide = s;
+  wide.bytes_per_element = 4;
+  CHECK(orrery::head_forward_ops(m, wide)[2].bytes == 2048.0 * 6283 * 32);
+  CHECK(orrery::head_backward_ops(m, wide)[0].bytes == 2048.0 * 6283 * 8);
+  // A fused kernel: one fp32 read and write forward, twice that backward.
+  auto fused = s;
+  fused.fused_cross_entropy = true;
+  CHECK(orrery::head_forward_ops(m, fused)[2].bytes == 2048.0 * 6283 * 8);
+  CHECK(orrery::head_backward_ops(m, fused)[0].bytes == 2048.0 * 6283 * 16);
   // Embedding: int64 ids, word and learned position rows read, output
   // written: 2048 x (8 + 3 x 12288 x 2).
   const auto emb = orrery::embedding_forward_ops(m, s);
