@@ -266,6 +266,8 @@ ReportSection timeline_section(const RunReport& r) {
                  {"checkpoint stall", sig3(run.checkpoint_write_s, "run.checkpoint_stall_s", " s")},
                  {"checkpoint reload", sig3(run.checkpoint_load_s, "run.checkpoint_load_s", " s")},
                  {"step time (stragglers included)", sig3(run.step_time_s, "run.step_time_s", " s")},
+                 {"evaluations", sig3(run.evaluations, "run.evaluations")},
+                 {"one evaluation (forward-only batches)", sig3(run.eval_s, "run.eval_s", " s")},
              }));
 
   ReportTable causes{"Interruptions by cause (mean per run)", {"cause", "interruptions"}, {false, true}, {}};
@@ -338,6 +340,9 @@ ReportSection energy_section(const RunReport& r) {
       c.embodied_tco2e > 0 ? "; embodied carbon is the run's share of the accelerators' manufacturing" : "");
   sec.tables.push_back(pairs("Totals", {
                                            {"energy", sig3(c.energy_mwh, "cost.energy_mwh", " MWh")},
+                                           {"the GPUs alone, no PUE", sig3(c.accelerator_mwh, "cost.accelerator_mwh", " MWh")},
+                                           {"the GPUs at TDP all the time (an upper bound)",
+                                            sig3(c.accelerator_mwh_at_tdp, "cost.accelerator_mwh_at_tdp", " MWh")},
                                            {"average power per GPU", sig3(c.avg_power_w_per_gpu, "cost.avg_power_w_per_gpu", " W")},
                                            {"grid carbon intensity", sig3(c.grid_gco2_per_kwh, "cost.grid_gco2_per_kwh", " gCO2e/kWh")},
                                            {"operational carbon", sig3(c.tco2e, "cost.tco2e", " tCO2e")},
