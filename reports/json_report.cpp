@@ -184,7 +184,7 @@ nlohmann::json results_json(const Scenario& scenario, const StepResult& step, co
       {"by_cause", cause_json(cost.usd_by_cause)},
       {"energy_mwh", cost.energy_mwh},
       {"accelerator_mwh", cost.accelerator_mwh},
-      {"accelerator_mwh_at_tdp", cost.accelerator_mwh_at_tdp},
+      {"accelerator_tdp_mwh", cost.accelerator_tdp_mwh},
       {"energy_mwh_by_cause", cause_json(cost.mwh_by_cause)},
       {"energy_usd", cost.energy_usd},
       {"tco2e", cost.tco2e},

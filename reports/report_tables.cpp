@@ -342,7 +342,7 @@ ReportSection energy_section(const RunReport& r) {
                                            {"energy", sig3(c.energy_mwh, "cost.energy_mwh", " MWh")},
                                            {"the GPUs alone, no PUE", sig3(c.accelerator_mwh, "cost.accelerator_mwh", " MWh")},
                                            {"the GPUs at TDP all the time (an upper bound)",
-                                            sig3(c.accelerator_mwh_at_tdp, "cost.accelerator_mwh_at_tdp", " MWh")},
+                                            sig3(c.accelerator_tdp_mwh, "cost.accelerator_tdp_mwh", " MWh")},
                                            {"average power per GPU", sig3(c.avg_power_w_per_gpu, "cost.avg_power_w_per_gpu", " W")},
                                            {"grid carbon intensity", sig3(c.grid_gco2_per_kwh, "cost.grid_gco2_per_kwh", " gCO2e/kWh")},
                                            {"operational carbon", sig3(c.tco2e, "cost.tco2e", " tCO2e")},

@@ -117,7 +117,7 @@ void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
                                        format_scaled(run.ramp_steps), format_3sig(run.ramp_days),
                                        scenario.training.batch_ramp_start, scenario.training.global_batch));
   if (run.evaluations > 0)
-    row(out, "evaluation", fmt::format("{} evaluations of {} (every {} steps)", format_3sig(run.evaluations),
+    row(out, "evaluation", fmt::format("{:.0f} evaluations of {} (every {} steps)", run.evaluations,
                                        format_duration(run.eval_s), scenario.training.eval_interval_steps));
   row(out, "no failures", fmt::format("{} days", format_3sig(run.failure_free_days)));
   row(out, "time", fmt::format("{} days median, p10 {}, p90 {} (mean {})", format_3sig(run.days_p50),

@@ -81,7 +81,7 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
   const double computing_s = t.productive_s + t.evaluation_s + t.rework_s;
   r.accelerator_mwh = (job_gpus * (r.avg_power_w_per_gpu * computing_s + gpu_idle_w * (wall_s - computing_s)) +
                        spare_gpus * gpu_idle_w * wall_s) / 3.6e9;
-  r.accelerator_mwh_at_tdp = r.allocated_gpus * cluster.accelerator.tdp_w * wall_s / 3.6e9;
+  r.accelerator_tdp_mwh = r.allocated_gpus * cluster.accelerator.tdp_w * wall_s / 3.6e9;
   r.mwh_by_cause = scaled(kwh, 1e-3);
   r.energy_mwh = r.mwh_by_cause.total();
   r.energy_usd = kwh.total() * cost.electricity_usd_per_kwh;

@@ -12,7 +12,7 @@
 //   fabric switches (cluster_shape.hpp) at switch_power_w all the time;
 //   hot spares at idle (GPU) and host power all the time, counted as idle.
 //   accelerator_mwh: the GPUs' part alone, without PUE.
-//   accelerator_mwh_at_tdp: every allocated GPU at its TDP for the whole wall
+//   accelerator_tdp_mwh: every allocated GPU at its TDP for the whole wall
 //   time, no PUE: the upper bound that published estimates often use in place
 //   of a measurement (BLOOM's 433 MWh is GPU-hours x 400 W, Luccioni et al. 2022).
 //   With cost.average_power_w_per_gpu: that all-in figure for every allocated

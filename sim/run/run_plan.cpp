@@ -97,8 +97,12 @@ RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ra
   const double rest_tokens = std::max(0.0, s.training.total_tokens - ramp.sequences * s.training.seq_len);
   p.steps = ramp.steps + (tokens_per_step > 0 ? rest_tokens / tokens_per_step : 0);
   if (s.training.eval_interval_steps > 0 && eval_batch != nullptr && eval_batch->time_s > 0) {
-    p.evaluations = std::floor(p.steps / s.training.eval_interval_steps);
+    const double interval = s.training.eval_interval_steps;
+    p.evaluations = std::floor(p.steps / interval);
     p.eval_s = s.training.eval_batches * eval_batch->time_s * stragglers;
+    const double in_ramp = std::min(p.evaluations, std::floor(p.ramp_steps / interval));
+    const double ramp_scale = p.ramp_steps > 0 ? p.ramp_work_s / p.ramp_steps / p.step_time_s : 1.0;
+    p.eval_work_s = p.eval_s * ((p.evaluations - in_ramp) + in_ramp * ramp_scale);
   }
 
   const ClusterShape job = cluster_shape(s.cluster, nodes);

@@ -31,7 +31,8 @@ struct RunPlan {
   double ramp_steps = 0;               // steps of the batch-size ramp (smaller, shorter steps)
   double ramp_work_s = 0;              // their compute time
   double evaluations = 0;              // every training.eval_interval_steps steps
-  double eval_s = 0;                   // one evaluation: eval_batches forward-only batches
+  double eval_s = 0;                   // one evaluation at the full batch: eval_batches forward-only batches
+  double eval_work_s = 0;              // all the evaluations (those inside the batch ramp are shorter)
   double checkpoint_bytes = 0;
   double checkpoint_write_s = 0;       // bytes / write bandwidth
   double checkpoint_copy_s = 0;        // async: bytes / (GPUs x host copy bandwidth)
@@ -51,8 +52,7 @@ struct RunPlan {
 
   // Compute time, evaluations included: an evaluation stalls training like
   // the steps around it and is redone with them after a rollback.
-  double work_s() const { return ramp_work_s + (steps - ramp_steps) * step_time_s + evaluations * eval_s; }
-  double eval_work_s() const { return evaluations * eval_s; }
+  double work_s() const { return ramp_work_s + (steps - ramp_steps) * step_time_s + eval_work_s; }
   // The stall of one checkpoint (see above).
   double checkpoint_stall_s() const;
   double job_failure_rate_per_s() const;
@@ -68,7 +68,10 @@ struct RunPlan {
 // simulated at training.batch_ramp_start sequences (see BatchRamp). With
 // training.eval_interval_steps, `eval_batch` is one forward-only global
 // batch (StepOptions::forward_only): floor(steps / interval) evaluations of
-// eval_batches such batches each, stragglers included.
+// eval_batches such batches each, stragglers included. Megatron evaluates at
+// the current batch size, so an evaluation inside the ramp is shorter: by
+// the ramp's mean step over the full step (the eval batch is taken to scale
+// with the batch as the step does).
 RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ramp_start = nullptr,
                  const StepResult* eval_batch = nullptr);
 

@@ -86,7 +86,7 @@ struct RunCost {
   double usd_per_million_tokens = 0;
   double energy_mwh = 0;               // facility energy (IT x PUE)
   double accelerator_mwh = 0;          // the GPUs alone (the job's and the spares'), no host, network or PUE
-  double accelerator_mwh_at_tdp = 0;   // every allocated GPU at its TDP for the whole wall time (an upper bound)
+  double accelerator_tdp_mwh = 0;   // every allocated GPU at its TDP for the whole wall time (an upper bound)
   double energy_usd = 0;
   double tco2e = 0;                    // operational
   double embodied_tco2e = 0;           // share of the accelerators' embodied carbon (0 if not given)

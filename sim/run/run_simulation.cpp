@@ -65,7 +65,7 @@ public:
     if (!done_) throw std::logic_error("TrialSimulator: events ran out before the run finished");
     // The work that counts ran every evaluation once: that share of it was evaluating.
     if (work_ > 0) {
-      result_.time.evaluation_s = result_.time.productive_s * (plan_.eval_work_s() / work_);
+      result_.time.evaluation_s = result_.time.productive_s * (plan_.eval_work_s / work_);
       result_.time.productive_s -= result_.time.evaluation_s;
     }
     return result_;

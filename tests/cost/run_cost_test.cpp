@@ -107,7 +107,7 @@ TEST_CASE("Evaluation is billed and powered like computing; the TDP bound counts
   CHECK(c.mwh_by_cause.evaluation == Approx(0.0137925));          // 22,068 W x 1,800 s x 1.25
   CHECK(c.energy_mwh == Approx(0.3727475));
   // 40 GPUs x 700 W x 45,720 s, no PUE.
-  CHECK(c.accelerator_mwh_at_tdp == Approx(40 * 700 * 45720.0 / 3.6e9));
+  CHECK(c.accelerator_tdp_mwh == Approx(40 * 700 * 45720.0 / 3.6e9));
 }
 
 TEST_CASE("Owned hardware: amortized capex plus operations plus electricity") {

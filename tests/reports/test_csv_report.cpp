@@ -68,6 +68,9 @@ TEST_CASE("CSV units follow the key naming convention") {
   // By cause: in the unit of the parent.
   CHECK(unit_of_key("cost.by_cause.rework") == "USD");
   CHECK(unit_of_key("cost.energy_mwh_by_cause.idle") == "MWh");
+  CHECK(unit_of_key("cost.accelerator_tdp_mwh") == "MWh");
+  CHECK(unit_of_key("run.eval_s") == "s");
+  CHECK(unit_of_key("cost.by_cause.evaluation") == "USD");
   CHECK(unit_of_key("cost.tco2e_by_cause.restart") == "tCO2e");
   CHECK(unit_of_key("run.time_by_cause.rework_s") == "s");
   CHECK(unit_of_key("run.interruptions_by_cause.gpu") == "");

@@ -124,7 +124,27 @@ TEST_CASE("Evaluation: floor(steps / interval) evaluations of eval_batches forwa
   // 4 nodes: stragglers x (1 + 0.01 x H(4)) = 1 + 0.01 x 25/12.
   const double stragglers = 1 + 0.01 * 25.0 / 12;
   CHECK(p.eval_s == Approx(29 * 0.5 * stragglers));
+  CHECK(p.eval_work_s == Approx(38 * p.eval_s));
   CHECK(p.work_s() == Approx(p.steps * 2 * stragglers + 38 * 29 * 0.5 * stragglers));
+  // With a batch ramp the evaluations inside it are shorter, as its steps are:
+  // 1e10 tokens / 4096 = 2,441,406 sequences; a ramp 16 -> 64 by 16 over
+  // 960,000 sequences (3 stages of 320,000: 20,000 + 10,000 + 6,667 steps) at
+  // 1 s, 1.333 s, 1.667 s per step (the line through 1 s at 16 and 2 s at 64).
+  doc["training"]["eval_batches"] = 29;
+  doc["training"]["batch_ramp_start"] = 16;
+  doc["training"]["batch_ramp_increment"] = 16;
+  doc["training"]["batch_ramp_samples"] = 960000;
+  doc.erase("stragglers");
+  const Scenario ramped = parse(doc);
+  StepResult start;
+  start.time_s = 1;
+  const RunPlan r = plan_run(ramped, step, &start, &eval_batch);
+  CHECK(r.ramp_steps == Approx(36666.667));
+  CHECK(r.ramp_work_s == Approx(20000 + 10000 * 4.0 / 3 + 6666.667 * 5.0 / 3));
+  // (2,441,406 - 960,000) / 64 = 23,147 full steps: 59,813.8 steps, 59 evaluations, 36 in the ramp.
+  CHECK(r.evaluations == 59);
+  const double ramp_scale = r.ramp_work_s / r.ramp_steps / 2;
+  CHECK(r.eval_work_s == Approx(29 * 0.5 * (23 + 36 * ramp_scale)));
   // Without the simulated batch, or without an interval: no evaluation.
   CHECK(plan_run(s, step).evaluations == 0);
   CHECK(plan_run(parse(base()), step, nullptr, &eval_batch).evaluations == 0);

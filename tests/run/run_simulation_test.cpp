@@ -49,13 +49,15 @@ TEST_CASE("Evaluations stall training like work: 4 x 50 s on top of 10,000 s, sp
   RunPlan p = base_plan();
   p.evaluations = 4;
   p.eval_s = 50;
+  p.eval_work_s = 200;
   // 10,200 s of work: checkpoints at 1,000 ... 10,000 s (10 x 20 s); 10,400 s.
   const TrialResult t = simulate_trial(p, 0);
   CHECK(t.wall_s == Approx(10400).epsilon(1e-12));
   CHECK(t.time.evaluation_s == Approx(200).epsilon(1e-12));
   CHECK(t.time.productive_s == Approx(10000).epsilon(1e-12));
   CHECK(sum(t.time) == Approx(t.wall_s).epsilon(1e-12));
-  // With failures the parts still add up, and rework includes redone evaluations.
+  // With failures the parts still add up, and the evaluations that count are
+  // still each run once (those redone after a rollback are rework).
   p.causes = {cause("gpu", 3000, 0)};
   p.spare_nodes = 1;
   const TrialResult f = simulate_trial(p, 1);

@@ -59,6 +59,28 @@ TEST_CASE("An evaluation batch runs the forwards only: (m + p - 1) tf, no recomp
   CHECK(execute(s).time_s > 3 * r.time_s);
 }
 
+TEST_CASE("An evaluation batch under ZeRO 3 with tied embeddings: parameter gathers only, no tied all-reduce") {
+  Scenario s = test::tiny_scenario(1, 2, 2);   // tied embeddings over 2 stages
+  REQUIRE(s.model.tied_embeddings);
+  s.parallelism.zero = 3;
+  const Run train = execute(s);
+  const Run eval = execute(s, true);
+  auto count = [](const Run& r, InstrKind kind) {
+    int n = 0;
+    for (const StageProgram& sp : r.program.stages)
+      for (const Instr& in : sp.instrs) n += in.kind == kind;
+    return n;
+  };
+  CHECK(count(train, InstrKind::embedding_all_reduce) == 2);   // the first and the last stage
+  CHECK(count(eval, InstrKind::embedding_all_reduce) == 0);
+  for (const StageProgram& sp : eval.program.stages) {
+    REQUIRE(!sp.dp_items.empty());   // each layer's parameters, gathered before its forward
+    for (const DpItem& item : sp.dp_items) CHECK(item.op == CollectiveOp::all_gather);
+  }
+  CHECK(eval.time_s > 0);
+  CHECK(eval.time_s < train.time_s / 3);
+}
+
 TEST_CASE("Tensor parallelism: every all-reduce is exposed on the critical path") {
   Scenario s = test::tiny_scenario(2, 1, 1);
   const int m = 8, layers = 8;

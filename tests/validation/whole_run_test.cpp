@@ -9,13 +9,13 @@
 // - BLOOM 176B (bloom-176b.json whole_run): 1,082,990 GPU-hours in 118 days;
 //   433,196 kWh of GPU energy (which is exactly GPU-hours x the A100's 400 W
 //   TDP). Predicted: the run simulation with the default failure preset, and
-//   the GPUs' energy at TDP (cost.accelerator_mwh_at_tdp, as published) and
+//   the GPUs' energy at TDP (cost.accelerator_tdp_mwh, as published) and
 //   from the power model (cost.accelerator_mwh), both without PUE. Its
 //   evaluation against the chronicles' 12 minutes (bloom-176b-chronicles.json).
 //
 // Issue 5's target is 10% for every check. The Megatron checks meet it (1T
 // -1.6%, GPT-3 175B -3.9%). BLOOM's step meets issue 3's 10% (-8.8%); its
-// whole run does not yet (-14% to -15%; reasons in docs/run-model.md): that
+// whole run does not yet (about -15%; reasons in docs/run-model.md): that
 // test case guards today's accuracy so that it cannot silently get worse; it
 // is NOT the target, and the issue stays open until it is met.
 #include <cmath>
@@ -113,18 +113,19 @@ TEST_CASE("Known gaps (target 10% not met): BLOOM's whole run") {
   const double hours_error = report("BLOOM GPU-hours (job GPUs)", published.at("gpu_hours").get<double>(),
                                     job_gpus * w.run.days_mean * 24);
   // The published energy is GPU-hours x the A100's 400 W TDP, not a
-  // measurement: compared like for like (cost.accelerator_mwh_at_tdp), and
-  // the power model's figure shown beside it.
+  // measurement: compared like for like (cost.accelerator_tdp_mwh), which
+  // is the GPU-hours check again by construction (printed, not checked twice),
+  // and the power model's figure, which is checked.
   const double job_share = job_gpus / w.cost.allocated_gpus;
   const double energy_error = report("BLOOM GPU energy at TDP, kWh", published.at("gpu_energy_kwh").get<double>(),
-                                     w.cost.accelerator_mwh_at_tdp * 1000 * job_share);
+                                     w.cost.accelerator_tdp_mwh * 1000 * job_share);
   const double modelled_error = report("  modelled GPU power instead", published.at("gpu_energy_kwh").get<double>(),
                                        w.cost.accelerator_mwh * 1000 * job_share);
-  // Today: -14.8%, -14.3%, -14.3% at TDP and -30.7% with the power model
+  // Today: -14.9%, -14.4%, -14.4% at TDP and -30.7% with the power model
   // (docs/run-model.md: the step's -9%, stops the default preset does not
   // produce, the last 3 days on 24 nodes).
   CHECK(std::abs(days_error) < 0.16);
   CHECK(std::abs(hours_error) < 0.16);
-  CHECK(std::abs(energy_error) < 0.16);
+  CHECK(energy_error == Approx(hours_error).margin(1e-9));   // the same quantity, as published
   CHECK(std::abs(modelled_error) < 0.33);
 }
