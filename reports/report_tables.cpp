@@ -78,7 +78,7 @@ constexpr CauseRow kCostCauses[] = {
     {"rework", "rework (lost since the last checkpoint)", &CostByCause::rework},
     {"restart", "restarts (detect, restart, reload)", &CostByCause::restart},
     {"checkpoint", "checkpoint stalls", &CostByCause::checkpoint},
-    {"idle", "idle (waiting for repair or maintenance)", &CostByCause::idle},
+    {"idle", "idle (waiting for repair, planned stops)", &CostByCause::idle},
 };
 
 ReportSection summary(const RunReport& r) {
@@ -282,7 +282,7 @@ ReportSection timeline_section(const RunReport& r) {
   const std::pair<const char*, double> rows[] = {
       {"productive training", tm.productive_s}, {"evaluation", tm.evaluation_s}, {"rework", tm.rework_s},
       {"restarts (detect, restart, reload)", tm.restart_s}, {"checkpoint stalls", tm.checkpoint_s},
-      {"waiting for repair", tm.repair_wait_s}, {"planned maintenance", tm.maintenance_s},
+      {"waiting for repair", tm.repair_wait_s}, {"planned stops (maintenance, job limits)", tm.maintenance_s},
   };
   for (const auto& [label, seconds] : rows)
     time.rows.push_back({text(label), sig3(seconds / kSecondsPerDay, {}), percent(share(seconds, wall))});

@@ -145,7 +145,7 @@ void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
   else
     row(out, "checkpoints", "none (no failure to protect against)");
   const TimeByCause& t = run.time_mean;
-  row(out, "time lost", fmt::format("rework {}, restarts {}, checkpoints {}, repair waits {}, maintenance {}",
+  row(out, "time lost", fmt::format("rework {}, restarts {}, checkpoints {}, repair waits {}, planned stops {}",
                                     format_duration(t.rework_s), format_duration(t.restart_s),
                                     format_duration(t.checkpoint_s), format_duration(t.repair_wait_s),
                                     format_duration(t.maintenance_s)));

@@ -4,8 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "sim/run/checkpoint_model.hpp"
 #include "sim/run/cluster_shape.hpp"
+#include "sim/scenario/input_error.hpp"
 
 namespace orrery {
 
@@ -120,6 +123,16 @@ RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ra
   p.spare_nodes = r.spare_nodes;
   p.maintenance_interval_s = r.maintenance_interval_hours * 3600;
   p.maintenance_duration_s = r.maintenance_duration_hours * 3600;
+  p.job_time_limit_s = r.job_time_limit_hours * 3600;
+  // A job must get past its restart, reload and final save with a step to spare.
+  const double overhead_s = p.restart_s + p.checkpoint_load_s + p.checkpoint_write_s + p.step_time_s;
+  if (p.job_time_limit_s > 0 && p.job_time_limit_s <= overhead_s)
+    throw InputError("recovery.job_time_limit_hours", fmt::format("{}", r.job_time_limit_hours),
+                     fmt::format("a job must outlast its restart ({:.3g} s), checkpoint reload ({:.3g} s), final save "
+                                 "({:.3g} s) and one step ({:.3g} s): more than {:.3g} hours",
+                                 p.restart_s, p.checkpoint_load_s, p.checkpoint_write_s, p.step_time_s,
+                                 overhead_s / 3600),
+                     "raise the limit, or set it to 0 for no limit");
 
   p.causes = job_failure_causes(s, job);
   p.weibull = s.failures.distribution == "weibull";

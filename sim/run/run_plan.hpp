@@ -44,6 +44,7 @@ struct RunPlan {
   int spare_nodes = 0;
   double maintenance_interval_s = 0;   // 0: none
   double maintenance_duration_s = 0;
+  double job_time_limit_s = 0;         // 0: none; a job saves and exits at it, the next starts at once
   std::vector<JobFailureCause> causes; // the nine, then preemption
   bool weibull = false;
   double weibull_shape = 1;

@@ -17,7 +17,7 @@ struct TimeByCause {
   double restart_s = 0;        // detection + restart + checkpoint reload
   double checkpoint_s = 0;     // training stalled while writing checkpoints
   double repair_wait_s = 0;    // no spare: waiting for the failed part to be repaired
-  double maintenance_s = 0;    // planned maintenance interruptions
+  double maintenance_s = 0;    // planned stops: maintenance, and jobs ending at their time limit
   double total_s() const {
     return productive_s + evaluation_s + rework_s + restart_s + checkpoint_s + repair_wait_s + maintenance_s;
   }

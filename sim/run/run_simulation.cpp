@@ -60,6 +60,7 @@ public:
 
   TrialResult run() {
     if (plan_.maintenance_interval_s > 0) schedule_in(plan_.maintenance_interval_s, kMaintenance, 0);
+    job_started_in(0.0);
     start_run();
     engine_.run();
     if (!done_) throw std::logic_error("TrialSimulator: events ran out before the run finished");
@@ -72,7 +73,7 @@ public:
   }
 
 private:
-  enum Tag : std::uint32_t { kFailure, kPhaseEnd, kRepairDone, kMaintenance };
+  enum Tag : std::uint32_t { kFailure, kPhaseEnd, kRepairDone, kMaintenance, kJobLimit };
   enum class Phase { run, detect, wait, restart, maintenance, done };
 
   // Where a run phase stands `e` seconds after it started (see run_simulation.hpp).
@@ -176,14 +177,37 @@ private:
     set_exposed(true);
   }
 
+  // A new job (batch-scheduler allocation) starts `in` seconds from now: its
+  // time limit counts from then; the previous job's limit no longer applies.
+  void job_started_in(double in) {
+    ++job_generation_;
+    if (plan_.job_time_limit_s > 0) schedule_in(in + plan_.job_time_limit_s, kJobLimit, job_generation_);
+  }
+
   void begin_restart() {
+    job_started_in(0.0);
     enter(Phase::restart, plan_.restart_s + plan_.checkpoint_load_s);
     set_exposed(true);
   }
 
-  void begin_maintenance(double save_s) {
-    enter(Phase::maintenance, save_s + plan_.maintenance_duration_s + plan_.restart_s + plan_.checkpoint_load_s);
+  // A planned stop: save, downtime, then a new job restarts and reloads.
+  void begin_planned_stop(double save_s, double downtime_s) {
+    job_started_in(save_s + downtime_s);
+    enter(Phase::maintenance, save_s + downtime_s + plan_.restart_s + plan_.checkpoint_load_s);
     set_exposed(false);
+  }
+
+  void begin_maintenance(double save_s) { begin_planned_stop(save_s, plan_.maintenance_duration_s); }
+
+  // Stops a running job at a checkpoint it writes now (nothing is lost).
+  void stop_running(double downtime_s) {
+    const double t = now_s();
+    const Progress p = progress(t - phase_start_);
+    result_.time.productive_s += p.work - base_;
+    result_.time.checkpoint_s += p.stall;
+    durable_ = p.work;
+    trace_progress(t, p.work);
+    begin_planned_stop(plan_.checkpoint_write_s, downtime_s);
   }
 
   bool take_spares() {
@@ -279,23 +303,21 @@ private:
 
   void on_maintenance() {
     schedule_in(plan_.maintenance_interval_s, kMaintenance, 0);
-    const double t = now_s();
     switch (phase_) {
-      case Phase::run: {
-        const Progress p = progress(t - phase_start_);
-        result_.time.productive_s += p.work - base_;
-        result_.time.checkpoint_s += p.stall;
-        durable_ = p.work;
-        trace_progress(t, p.work);
-        begin_maintenance(plan_.checkpoint_write_s);   // a synchronous final checkpoint: nothing is lost
-        return;
-      }
+      case Phase::run: stop_running(plan_.maintenance_duration_s); return;
       case Phase::detect:
       case Phase::wait:
       case Phase::restart: maintenance_pending_ = true; return;
       case Phase::maintenance:
       case Phase::done: return;
     }
+  }
+
+  // The job reached its time limit: it saves and exits, and the next job
+  // starts at once. Only a running job's own limit counts: a job that failed
+  // is being replaced, and its replacement has a limit of its own.
+  void on_job_limit(std::uint64_t generation) {
+    if (generation == job_generation_ && phase_ == Phase::run) stop_running(0.0);
   }
 
   void on_event(Engine&, std::uint32_t tag, std::uint64_t arg) override {
@@ -311,6 +333,7 @@ private:
         return;
       case kRepairDone: on_repair_done(static_cast<int>(arg)); return;
       case kMaintenance: on_maintenance(); return;
+      case kJobLimit: on_job_limit(arg); return;
       default: throw std::logic_error("TrialSimulator: unknown event tag");
     }
   }
@@ -324,7 +347,7 @@ private:
   std::vector<double> next_failure_;   // per cause, on the exposure clock
   double exposure_ = 0, exposure_mark_ = 0;
   bool exposed_ = false;
-  std::uint64_t failure_generation_ = 0, phase_generation_ = 0, events_ = 0;
+  std::uint64_t failure_generation_ = 0, phase_generation_ = 0, job_generation_ = 0, events_ = 0;
   Phase phase_ = Phase::run;
   double phase_start_ = 0;
   double base_ = 0, durable_ = 0;      // work at the run's start; work saved

@@ -11,11 +11,15 @@
 //   detect   a failure happened; the job has not noticed yet
 //   wait     too few spare nodes: waiting for a repaired node (or switch)
 //   restart  restart + checkpoint reload
-//   maintenance  a planned stop: final checkpoint, downtime, restart, reload
+//   maintenance  a planned stop: final checkpoint, downtime, restart, reload;
+//            also the end of a job at its time limit (no downtime)
 // Failures arrive during run, detect and restart (a failure during a restart
 // starts the recovery over), not while the job waits or is in maintenance.
 // Each cause has its own renewal process and RngStream (seed, trial x 16 +
-// cause): exponential, or Weibull with the same mean. A failure loses the
+// cause): exponential, or Weibull with the same mean. A job (one
+// batch-scheduler allocation) starts at the beginning, at every restart after
+// a failure and after every planned stop; with a time limit it stops there
+// with a final checkpoint. A failure loses the
 // work since the last checkpoint that finished writing. Failed nodes go to
 // repair and come back as spares; a restart needs as many spares as nodes
 // the failures took.

@@ -101,6 +101,7 @@ struct RecoverySpec {
   double repair_hours = 24;             // a failed node (or switch) back in service
   double maintenance_interval_hours = 0;   // planned stops; 0: none
   double maintenance_duration_hours = 1;
+  double job_time_limit_hours = 0;      // a batch scheduler's limit per job (SLURM --time); 0: none
 };
 
 struct CheckpointSpec {

@@ -264,6 +264,7 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.recovery.repair_hours = r.at("repair_hours").get<double>();
   s.recovery.maintenance_interval_hours = r.at("maintenance_interval_hours").get<double>();
   s.recovery.maintenance_duration_hours = r.at("maintenance_duration_hours").get<double>();
+  s.recovery.job_time_limit_hours = r.at("job_time_limit_hours").get<double>();
 
   const nlohmann::json& k = root.at("checkpoint");
   s.checkpoint.interval = k.at("interval").get<std::string>();

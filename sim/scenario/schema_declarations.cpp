@@ -456,13 +456,18 @@ Section recovery_section() {
                .doc = "until a failed node (or switch) is back; with too few spares the job waits for it",
                .default_value = d.repair_hours, .min = 0, .max = 10000},
               {.key = "maintenance_interval_hours", .type = FT::number, .unit = "hours",
-               .doc = "planned stops (firmware, configuration, a batch scheduler's job time limit) every so often, each "
-                      "after a final checkpoint; 0: none",
+               .doc = "planned stops (firmware, configuration) every so often, each after a final checkpoint; 0: none",
                .default_value = d.maintenance_interval_hours, .min = 0, .max = 1e6,
                .note = "Llama 3's run had 47 planned interruptions in 54 days, one every 27.6 hours"},
               {.key = "maintenance_duration_hours", .type = FT::number, .unit = "hours",
                .doc = "how long a planned stop lasts (before the restart and reload)",
                .default_value = d.maintenance_duration_hours, .min = 0, .max = 10000},
+              {.key = "job_time_limit_hours", .type = FT::number, .unit = "hours",
+               .doc = "a batch scheduler's limit on one job (SLURM --time; Megatron's --exit-duration-in-mins): at it "
+                      "the job saves a checkpoint and exits, and the next job restarts and reloads at once; every "
+                      "restart after a failure starts a new job and a new limit; 0: none",
+               .default_value = d.job_time_limit_hours, .min = 0, .max = 1e6,
+               .note = "Jean Zay's qos_gpu-gc: 100 hours (BLOOM exited after 5,990 minutes)"},
           }};
 }
 

@@ -113,7 +113,7 @@ TEST_CASE("summary run: days by percentile, ETTR, interruptions, checkpoints, ti
   CHECK(line_with(s, "checkpoints").ends_with("every 1.00 h (fixed), 0.943 s stall, 94.3 GB"));
   // rework 883,008 - 810,623 - 212 - 9,000 - 20,000 = 43,173 s = 12.0 h.
   CHECK(line_with(s, "time lost")
-            .ends_with("rework 12.0 h, restarts 2.50 h, checkpoints 3.54 min, repair waits 5.56 h, maintenance 0 s"));
+            .ends_with("rework 12.0 h, restarts 2.50 h, checkpoints 3.54 min, repair waits 5.56 h, planned stops 0 s"));
 }
 
 TEST_CASE("summary cost: total, by cause, per token, energy and carbon") {

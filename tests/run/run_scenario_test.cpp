@@ -151,3 +151,21 @@ TEST_CASE("Evaluation: floor(steps / interval) evaluations of eval_batches forwa
   doc["training"]["eval_batches"] = 0;
   CHECK_THAT(error_of(doc), Catch::Contains("training.eval_batches"));
 }
+
+TEST_CASE("A job time limit shorter than a restart, reload, save and step is refused with the numbers") {
+  json doc = base();
+  doc["recovery"] = {{"job_time_limit_hours", 0.1}, {"restart_s", 600}};
+  const Scenario s = parse(doc);
+  StepResult step;
+  step.time_s = 2;
+  try {
+    plan_run(s, step);
+    FAIL("expected an InputError");
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    CHECK_THAT(what, Catch::Contains("recovery.job_time_limit_hours"));
+    CHECK_THAT(what, Catch::Contains("restart (600 s)"));
+  }
+  doc["recovery"]["job_time_limit_hours"] = 20;
+  CHECK(plan_run(parse(doc), step).job_time_limit_s == 72000);
+}

@@ -70,6 +70,33 @@ TEST_CASE("Evaluations stall training like work: 4 x 50 s on top of 10,000 s, sp
   CHECK(r.time_mean.evaluation_s == Approx(200).epsilon(1e-9));
 }
 
+TEST_CASE("A job time limit: each job saves and exits at its limit, the next restarts and reloads") {
+  RunPlan p = base_plan();
+  p.job_time_limit_s = 3000;
+  // Job 1 runs 0-3000 s: two 1,000 s intervals with their 20 s stalls, then
+  // 960 s: 2,960 s of work. Its stop: save 20 + restart 600 + reload 100 =
+  // 720 s; job 2 starts after the save (3,020 s) and runs from 3,720 s to its
+  // limit at 6,020 s: 2,300 s = 2,260 of work + 2 stalls. Jobs 3 and 4 the
+  // same (7,480 and 9,740 of work); job 5 runs the last 260 s from 12,780 s.
+  const TrialResult t = simulate_trial(p, 0);
+  CHECK(t.wall_s == Approx(13040).epsilon(1e-12));
+  CHECK(t.time.productive_s == Approx(10000).epsilon(1e-12));
+  CHECK(t.time.maintenance_s == Approx(4 * 720).epsilon(1e-12));
+  CHECK(t.time.checkpoint_s == Approx(8 * 20).epsilon(1e-9));
+  CHECK(t.total_interruptions() == 0);
+  // With failures every restart starts a new job; each stop still costs
+  // exactly 720 s (no failure strikes a stopped job), and the parts add up.
+  p.causes = {cause("gpu", 4000, 1)};
+  p.spare_nodes = 4;
+  for (int trial = 0; trial < 3; ++trial) {
+    const TrialResult f = simulate_trial(p, trial);
+    CHECK(f.total_interruptions() > 0);
+    const double stops = f.time.maintenance_s / 720;
+    CHECK(stops == Approx(std::round(stops)).margin(1e-9));
+    CHECK(sum(f.time) == Approx(f.wall_s).epsilon(1e-12));
+  }
+}
+
 TEST_CASE("Without failures the run is steps x step time + checkpoint stalls, exactly") {
   RunPlan p = base_plan();
   // 10,000 s of work, checkpoints at 1,000 ... 9,000 s of work (none at the
