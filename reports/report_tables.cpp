@@ -266,7 +266,7 @@ ReportSection timeline_section(const RunReport& r) {
                  {"checkpoint stall", sig3(run.checkpoint_write_s, "run.checkpoint_stall_s", " s")},
                  {"checkpoint reload", sig3(run.checkpoint_load_s, "run.checkpoint_load_s", " s")},
                  {"step time (stragglers included)", sig3(run.step_time_s, "run.step_time_s", " s")},
-                 {"evaluations", sig3(run.evaluations, "run.evaluations")},
+                 {"evaluations", integer(std::llround(run.evaluations), "run.evaluations")},
                  {"one evaluation (forward-only batches)", sig3(run.eval_s, "run.eval_s", " s")},
              }));
 
