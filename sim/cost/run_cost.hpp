@@ -20,7 +20,7 @@
 // Carbon: energy x grid intensity; embodied: GPUs x kgCO2e per GPU x
 // wall time / lifetime (reported apart, not split by cause).
 // By cause: productive, evaluation, rework, restart, checkpoint by the job's
-// time in each; idle = repair waits + maintenance + the spares.
+// time in each; idle = repair waits + planned stops + the spares.
 #include "sim/run/run_result.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/step/step_result.hpp"
