@@ -391,10 +391,16 @@ ReportSection assumptions_section(const RunReport& r) {
       fmt::format("preset {}, {} times between failures, {} trials, seed {}", s.failures.preset,
                   s.failures.distribution, r.run.trials, r.run.seed),
       "scenario: failures (presets and their sources in docs/run-model.md)");
+  std::string detect = human_duration(s.recovery.detection_s);
+  for (const auto& [cause, seconds] : s.recovery.detection_overrides)
+    detect += fmt::format(" ({} {})", cause, human_duration(seconds));
+  std::string limit;
+  if (s.recovery.job_time_limit_hours > 0)
+    limit = fmt::format(", jobs of at most {}", human_duration(s.recovery.job_time_limit_hours * 3600));
   add("recovery",
-      fmt::format("detect {}, restart {}, reload {}, {} spare nodes, repair {}", human_duration(s.recovery.detection_s),
+      fmt::format("detect {}, restart {}, reload {}, {} spare nodes, repair {}{}", detect,
                   human_duration(s.recovery.restart_s), human_duration(r.run.checkpoint_load_s), s.recovery.spare_nodes,
-                  human_duration(s.recovery.repair_hours * 3600)),
+                  human_duration(s.recovery.repair_hours * 3600), limit),
       "scenario: recovery");
   const double interval = r.run.checkpoint_interval_s;
   add("checkpoints",

@@ -95,6 +95,8 @@ std::vector<JobFailureCause> job_failure_causes(const Scenario& s, const Cluster
     c.components = component_count(info.per, job, info.whole_leaf);
     c.rate_per_s = rate * 1e-6 * c.components / 3600.0;
     c.blast_nodes = !info.takes_node ? 0 : info.whole_leaf ? job.nodes_per_leaf : 1;
+    if (const auto d = s.recovery.detection_overrides.find(info.name); d != s.recovery.detection_overrides.end())
+      c.detection_s = d->second;
     out.push_back(c);
   };
   for (const auto& info : failure_causes()) {

@@ -8,6 +8,7 @@
 // software failure takes no node (restart only). Presets and their
 // derivations: docs/run-model.md.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,10 +44,11 @@ struct JobFailureCause {
   double components = 0;              // in the job
   double rate_per_s = 0;              // whole job: rate x components
   int blast_nodes = 0;                // nodes a failure takes out of the job (0: restart only)
+  std::optional<double> detection_s;  // recovery.detection_s_by_cause; none: the plan's detection_s
 };
 
 // Every cause (the nine, then preemption), with the scenario's preset,
-// overrides and spot rate applied.
+// overrides, spot rate and per-cause detection times applied.
 std::vector<JobFailureCause> job_failure_causes(const Scenario& s, const ClusterShape& job);
 
 }  // namespace orrery

@@ -30,6 +30,15 @@ double RunPlan::job_failure_rate_per_s() const {
   return rate;
 }
 
+double RunPlan::mean_detection_s() const {
+  double rate = 0, weighted = 0;
+  for (const JobFailureCause& c : causes) {
+    rate += c.rate_per_s;
+    weighted += c.rate_per_s * detection_s_of(c);
+  }
+  return rate > 0 ? weighted / rate : detection_s;
+}
+
 double RunPlan::job_mtbf_s() const {
   const double rate = job_failure_rate_per_s();
   return rate > 0 ? 1.0 / rate : kInf;

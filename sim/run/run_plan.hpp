@@ -57,6 +57,9 @@ struct RunPlan {
   // The stall of one checkpoint (see above).
   double checkpoint_stall_s() const;
   double job_failure_rate_per_s() const;
+  double detection_s_of(const JobFailureCause& c) const { return c.detection_s.value_or(detection_s); }
+  // The detection time a failure of the job takes on average (rate-weighted).
+  double mean_detection_s() const;
   double job_mtbf_s() const;           // infinity without failures
   // Checkpoints written in `work` seconds of compute starting from a
   // checkpoint (none at the very end).

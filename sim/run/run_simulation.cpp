@@ -36,7 +36,7 @@ double wall_cap_s(const RunPlan& plan) {
       fmt::format("the run does not finish within 100 times its failure-free time: the job fails every {:.3g} h on "
                   "average and a recovery (detection, restart, reload) takes {:.3g} h",
                   plan.job_mtbf_s() / 3600,
-                  (plan.detection_s + plan.restart_s + plan.checkpoint_load_s) / 3600),
+                  (plan.mean_detection_s() + plan.restart_s + plan.checkpoint_load_s) / 3600),
       "lower the failure rates (failures.preset, failures.rates_per_million_hours), shorten the recovery, or add "
       "recovery.spare_nodes");
 }
@@ -172,8 +172,8 @@ private:
     set_exposed(true);
   }
 
-  void begin_detect() {
-    enter(Phase::detect, plan_.detection_s);
+  void begin_detect(std::size_t cause) {
+    enter(Phase::detect, plan_.detection_s_of(plan_.causes[cause]));
     set_exposed(true);
   }
 
@@ -251,7 +251,7 @@ private:
       nodes_needed_ += blast;
       schedule_in(plan_.repair_s, kRepairDone, static_cast<std::uint64_t>(blast));
     }
-    begin_detect();
+    begin_detect(c);
   }
 
   void on_phase_end() {
@@ -375,7 +375,7 @@ double expected_wall_s(const RunPlan& plan) {
   if (!std::isfinite(mtbf)) return work + n * plan.checkpoint_stall_s();
   const double segment = plan.interval_s + plan.checkpoint_stall_s();
   const double last = work - (n > 0 ? n * plan.interval_s : 0.0);
-  const double recovery = plan.detection_s + plan.restart_s + plan.checkpoint_load_s;
+  const double recovery = plan.mean_detection_s() + plan.restart_s + plan.checkpoint_load_s;
   const double sum = (n > 0 ? n * std::expm1(segment / mtbf) : 0.0) + std::expm1(last / mtbf);
   return mtbf * std::exp(recovery / mtbf) * sum;
 }

@@ -8,7 +8,8 @@
 //            checkpoint. Checkpoints inside a run are computed, not events:
 //            between two events the job's progress is a known function of
 //            time, so a run costs O(1) events however many checkpoints it has.
-//   detect   a failure happened; the job has not noticed yet
+//   detect   a failure happened; the job has not noticed yet (the cause's
+//            detection time)
 //   wait     too few spare nodes: waiting for a repaired node (or switch)
 //   restart  restart + checkpoint reload
 //   maintenance  a planned stop: final checkpoint, downtime, restart, reload;

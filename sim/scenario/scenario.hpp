@@ -96,6 +96,7 @@ struct FailureSpec {
 
 struct RecoverySpec {
   double detection_s = 300;             // failure to the job noticing (watchdog timeouts)
+  std::map<std::string, double> detection_overrides;   // cause -> seconds, replacing detection_s
   double restart_s = 600;               // rescheduling, process start, communicator setup
   int spare_nodes = 0;                  // hot spares, allocated (and paid for) all the time
   double repair_hours = 24;             // a failed node (or switch) back in service

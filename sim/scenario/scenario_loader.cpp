@@ -259,6 +259,8 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
 
   const nlohmann::json& r = root.at("recovery");
   s.recovery.detection_s = r.at("detection_s").get<double>();
+  for (const auto& [cause, seconds] : r.at("detection_s_by_cause").items())
+    s.recovery.detection_overrides[cause] = seconds.get<double>();
   s.recovery.restart_s = r.at("restart_s").get<double>();
   s.recovery.spare_nodes = r.at("spare_nodes").get<int>();
   s.recovery.repair_hours = r.at("repair_hours").get<double>();

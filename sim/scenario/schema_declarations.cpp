@@ -437,6 +437,26 @@ Section failure_rates_section() {
           }};
 }
 
+Section detection_by_cause_section() {
+  std::vector<Field> fields;
+  auto add = [&](const char* cause) {
+    fields.push_back(Field{.key = cause, .type = FT::number, .unit = "s",
+                           .doc = "from such a failure to the job noticing it", .min = 0, .max = 1e6,
+                           .default_note = "`recovery.detection_s`"});
+  };
+  // The causes of sim/run/failure_model.hpp (a test checks the two lists agree).
+  for (const char* cause : {"gpu", "hbm", "sram", "sdc", "nic", "switch", "host", "power", "software", "preemption"})
+    add(cause);
+  return {.id = "recovery.detection_s_by_cause",
+          .title = "Detection time by cause",
+          .doc = "Seconds from a failure of a cause to the job noticing it, where it differs from "
+                 "`recovery.detection_s`: a crash that kills a process is seen at once, a hang only when a "
+                 "collective times out or a watchdog (or a person) notices, a silent data corruption when a "
+                 "check or the loss shows it. The cause names are those of `failures.rates_per_million_hours`, "
+                 "and `preemption`.",
+          .fields = std::move(fields)};
+}
+
 Section recovery_section() {
   const RecoverySpec d;
   return {.id = "recovery",
@@ -446,6 +466,9 @@ Section recovery_section() {
               {.key = "detection_s", .type = FT::number, .unit = "s",
                .doc = "from the failure to the job noticing it (heartbeats, collective timeouts)",
                .default_value = d.detection_s, .min = 0, .max = 1e6},
+              {.key = "detection_s_by_cause", .type = FT::section,
+               .doc = "per-cause detection times that replace detection_s for their cause",
+               .target = "recovery.detection_s_by_cause"},
               {.key = "restart_s", .type = FT::number, .unit = "s",
                .doc = "rescheduling, process start and communicator setup, before the checkpoint reload",
                .default_value = d.restart_s, .min = 0, .max = 1e6},
@@ -672,6 +695,7 @@ Schema make_schema() {
   return {{root_section(), cluster_section(), fabric_section(), collectives_section(), training_section(),
            parallelism_section(),
            efficiency_section(), cost_section(), failures_section(), failure_rates_section(), recovery_section(),
+           detection_by_cause_section(),
            checkpoint_section(), stragglers_section(), accelerator_entry(), link_entry(), node_entry(), model_entry()}};
 }
 

@@ -84,7 +84,7 @@ TEST_CASE("Interval rules: whole steps, async never below the write, none withou
   p.step_time_s = 7;
   p.checkpoint_write_s = 60;
   p.checkpoint_copy_s = 2;
-  p.causes = {{"gpu", 0, 0, 1.0 / 36000, 1}};   // job MTBF 10 h
+  p.causes = {{"gpu", 0, 0, 1.0 / 36000, 1, std::nullopt}};   // job MTBF 10 h
   // Young, sync: sqrt(2 x 60 x 36,000) = 2078.46 s -> 297 steps of 7 s = 2079 s.
   CHECK(rule_interval_s(p, "young") == Approx(2079));
   // Async: the stall is the 2 s copy: sqrt(2 x 2 x 36,000) = 379.5 s -> 54 steps = 378 s.

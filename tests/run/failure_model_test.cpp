@@ -86,6 +86,24 @@ TEST_CASE("Overrides replace one cause; spot pricing adds preemptions per node")
   }
 }
 
+TEST_CASE("Per-cause detection times replace recovery.detection_s for their cause; the mean is rate-weighted") {
+  Scenario s;
+  s.cluster = cluster(10);
+  s.failures.preset = "none";
+  s.failures.rate_overrides = {{"gpu", 300}, {"software", 100}};
+  s.recovery.detection_s = 60;
+  s.recovery.detection_overrides = {{"software", 1800}};   // a hang: found by a 30-minute timeout
+  RunPlan p;
+  p.detection_s = s.recovery.detection_s;
+  p.causes = job_failure_causes(s, cluster_shape(s.cluster, 10));
+  for (const auto& c : p.causes) {
+    INFO(c.name);
+    CHECK(p.detection_s_of(c) == (c.name == "software" ? 1800 : 60));
+  }
+  // gpu: 300 per 10^6 GPU-hours x 80 GPUs; software: 100 per 10^6 node-hours x 10 nodes (30 x fewer).
+  CHECK(p.mean_detection_s() == Approx((24000 * 60 + 1000 * 1800) / 25000.0));
+}
+
 TEST_CASE("Blast radius: a node, a leaf switch's nodes, or none") {
   Scenario s;
   s.cluster = cluster(100);
@@ -166,5 +184,7 @@ TEST_CASE("The scenario schema declares the same presets, causes and grid region
   std::vector<std::string> causes;
   for (const auto& c : failure_causes()) causes.emplace_back(c.name);
   CHECK(schema.at("failures.rates_per_million_hours").keys() == causes);
+  causes.emplace_back(preemption_cause().name);
+  CHECK(schema.at("recovery.detection_s_by_cause").keys() == causes);
   CHECK(schema.at("cost").find("grid_region")->choices == grid_region_names());
 }

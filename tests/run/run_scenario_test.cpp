@@ -48,7 +48,8 @@ TEST_CASE("The run sections reach the Scenario") {
   json doc = base();
   doc["failures"] = {{"preset", "meta-rsc2"}, {"seed", 5}, {"trials", 7}, {"distribution", "weibull"},
                      {"rates_per_million_hours", {{"hbm", 12.5}}}};
-  doc["recovery"] = {{"spare_nodes", 3}, {"repair_hours", 6}, {"maintenance_interval_hours", 100}};
+  doc["recovery"] = {{"spare_nodes", 3}, {"repair_hours", 6}, {"maintenance_interval_hours", 100},
+                     {"detection_s_by_cause", {{"sdc", 7200}}}};
   doc["checkpoint"] = {{"interval", "fixed"}, {"interval_s", 1800}, {"mode", "async"}};
   doc["stragglers"] = {{"jitter_fraction", 0.01}};
   doc["cost"] = {{"pricing", "owned"}, {"capex_usd_per_gpu", 40000}, {"grid_region", "norway"}};
@@ -61,6 +62,7 @@ TEST_CASE("The run sections reach the Scenario") {
   CHECK(s.recovery.spare_nodes == 3);
   CHECK(s.recovery.repair_hours == 6);
   CHECK(s.recovery.maintenance_interval_hours == 100);
+  CHECK(s.recovery.detection_overrides == std::map<std::string, double>{{"sdc", 7200}});
   CHECK(s.checkpoint.interval_s == 1800);
   CHECK(s.checkpoint.mode == "async");
   CHECK(s.stragglers.jitter_fraction == 0.01);
@@ -92,6 +94,10 @@ TEST_CASE("Bad run inputs name the key, with a suggestion") {
   doc = base();
   doc["recovery"] = {{"spare_nodes", -1}};
   CHECK_THAT(error_of(doc), Catch::Contains("recovery.spare_nodes: -1"));
+  doc = base();
+  doc["recovery"] = {{"detection_s_by_cause", {{"softwre", 1800}}}};
+  CHECK_THAT(error_of(doc), Catch::Contains("recovery.detection_s_by_cause.softwre"));
+  CHECK_THAT(error_of(doc), Catch::Contains("did you mean \"software\"?"));
 }
 
 TEST_CASE("The plan follows the scenario: 1e10 tokens / (64 x 4096) steps, storage times from the bytes") {

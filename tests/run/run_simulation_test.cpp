@@ -97,6 +97,25 @@ TEST_CASE("A job time limit: each job saves and exits at its limit, the next res
   }
 }
 
+TEST_CASE("Each failure is detected after its own cause's detection time") {
+  // A long run (10^7 s of work) with rare failures of two causes that take
+  // no node (no wait): every recovery ends before the next failure here, so
+  // each costs exactly its cause's detection + restart 600 + reload 100.
+  RunPlan p = base_plan();
+  p.steps = 1e6;
+  p.causes = {cause("crash", 1e7, 0), cause("hang", 1e7, 0)};
+  p.causes[1].detection_s = 3600;   // found only by a person
+  int crashes = 0, hangs = 0;
+  for (int trial = 0; trial < 10; ++trial) {
+    const TrialResult t = simulate_trial(p, trial);
+    crashes += t.interruptions[0];
+    hangs += t.interruptions[1];
+    CHECK(t.time.restart_s == Approx(t.interruptions[0] * (300 + 700.0) + t.interruptions[1] * (3600 + 700.0)));
+  }
+  CHECK(crashes > 0);
+  CHECK(hangs > 0);
+}
+
 TEST_CASE("Without failures the run is steps x step time + checkpoint stalls, exactly") {
   RunPlan p = base_plan();
   // 10,000 s of work, checkpoints at 1,000 ... 9,000 s of work (none at the
