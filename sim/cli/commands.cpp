@@ -52,24 +52,23 @@ RunReport simulate_scenario(const Scenario& s, const StepOptions& options) {
   // micro_batch "auto": report (and run) the plan the step search chose.
   if (s.parallelism.micro_batch_auto && r.step.micro_batch > 0) r.scenario.parallelism.micro_batch = r.step.micro_batch;
   if (!r.step.fits) return r;
+  // Further steps of the plan the run needs, with the micro batch it chose.
+  const TrainingSpec& t = r.scenario.training;
+  auto variant = [&](int global_batch, bool forward_only) {
+    Scenario v = r.scenario;
+    v.training.global_batch = global_batch;
+    v.parallelism.micro_batch_auto = false;
+    StepOptions o;
+    o.forward_only = forward_only;
+    return simulate_step(v, o);
+  };
   // A batch-size ramp: its first steps are smaller; one more step, at the
   // ramp's start, pins their time (run_plan.hpp, BatchRamp).
   StepResult ramp_start;
-  if (r.scenario.training.batch_ramp_start > 0 && r.scenario.training.total_tokens > 0) {
-    Scenario first = r.scenario;
-    first.training.global_batch = first.training.batch_ramp_start;
-    first.parallelism.micro_batch_auto = false;
-    ramp_start = simulate_step(first);
-  }
+  if (t.batch_ramp_start > 0 && t.total_tokens > 0) ramp_start = variant(t.batch_ramp_start, false);
   // Evaluation: one forward-only global batch, simulated like the step.
   StepResult eval_batch;
-  if (r.scenario.training.eval_interval_steps > 0 && r.scenario.training.total_tokens > 0) {
-    Scenario eval = r.scenario;
-    eval.parallelism.micro_batch_auto = false;
-    StepOptions forward;
-    forward.forward_only = true;
-    eval_batch = simulate_step(eval, forward);
-  }
+  if (t.eval_interval_steps > 0 && t.total_tokens > 0) eval_batch = variant(t.global_batch, true);
   r.run = simulate_run(r.scenario, r.step, ramp_start.time_s > 0 ? &ramp_start : nullptr,
                        eval_batch.time_s > 0 ? &eval_batch : nullptr);
   r.cost = estimate_cost(r.scenario, r.step, r.run);

@@ -12,8 +12,6 @@ namespace {
 
 constexpr double kGib = 1024.0 * 1024.0 * 1024.0;
 
-
-
 // Layers [first, first + n) of a MoE model that have experts.
 int moe_layers_in(const ModelSpec& m, int first, int n) {
   if (!m.moe()) return 0;
@@ -84,8 +82,8 @@ double grad_accumulation_bytes(const Scenario& s) {
 std::vector<StageMemory> estimate_memory(const Scenario& s, const RankLayout& layout) {
   const auto& par = s.parallelism;
   const ModelSpec& model = s.model;
-  const bool wide = training_bytes(s.training.precision) == 4;
-  const double weight_bytes = wide ? 4 : 2, grad_bytes = main_grad_bytes(s);
+  const double weight_bytes = training_bytes(s.training.precision), grad_bytes = main_grad_bytes(s);
+  const bool wide = weight_bytes == 4;
   // DeepSpeed's BF16_Optimizer keeps the 16-bit gradients of the whole stage
   // until update_hp_grads adds them after the backward.
   const double held_grad_bytes = s.parallelism.grad_accumulation == "cast_add" ? weight_bytes : 0;
