@@ -1,0 +1,124 @@
+// BigScience's shape search for BLOOM on Jean Zay (bloom-jz-topology-sweep.json):
+// 24 measured iterations of one 176-181B model on the same 48 nodes in
+// different (tp, pp, dp, micro batch, heads) shapes, plus the production run
+// at global batch 16. Each row is simulated from scenarios/validation/
+// bloom-176b.json with the row's shape; rows before 02-28 ran fp16 with
+// DeepSpeed's ZeRO-1 (fp16 gradients, added per microbatch by autograd,
+// reduce-scattered) instead of the BF16_Optimizer.
+//
+// What it shows: every row is predicted fast (the production shape about
+// 9%, tp 8 and small pipelines up to 29%), and the error follows the
+// communication the model predicts, not the compute. A least-squares split
+// of the measured times into a x (compute + bubble) + b x (exposed
+// communication), both as simulated, gives a = 0.99 and b = 2.8: the
+// kernels and the pipeline schedule carry their measured weight, and the
+// missing time is about 1.8 times the communication the model exposes
+// (docs/run-model.md). The target (every row within 10%) is not met; the
+// checks below hold the compute weight at 1 and guard today's error so that
+// it cannot silently get worse.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "sim/scenario/scenario_loader.hpp"
+#include "sim/step/simulate_step.hpp"
+
+using namespace orrery;
+
+namespace {
+
+nlohmann::json read(const std::string& relative) {
+  std::ifstream in(std::string(ORRERY_SOURCE_DIR) + "/" + relative);
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
+}
+
+// The BLOOM scenario reshaped as one row of the sweep.
+nlohmann::json row_scenario(nlohmann::json s, const nlohmann::json& row) {
+  const int heads = row.at("heads").get<int>();
+  s["model"] = {{"base", "bloom-176b"}, {"layers", row.at("layers")}, {"heads", heads}, {"kv_heads", heads}};
+  auto& t = s["training"];
+  for (const char* key : {"batch_ramp_start", "batch_ramp_increment", "batch_ramp_samples"}) t.erase(key);
+  t["global_batch"] = row.at("global_batch");
+  t["precision"] = row.at("precision");
+  auto& p = s["parallelism"];
+  for (const char* key : {"tp", "pp", "dp", "micro_batch"}) p[key] = row.at(key);
+  if (row.at("precision") == "fp16") {   // DeepSpeed ZeRO-1 in fp16
+    p["grad_accumulation"] = "add";
+    p["main_grad"] = "param";
+    p.erase("grad_reduce");
+  }
+  return s;
+}
+
+// Least squares y = a x1 + b x2 (no intercept).
+std::pair<double, double> fit_two(const std::vector<double>& x1, const std::vector<double>& x2,
+                                  const std::vector<double>& y) {
+  double s11 = 0, s12 = 0, s22 = 0, s1y = 0, s2y = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    s11 += x1[i] * x1[i];
+    s12 += x1[i] * x2[i];
+    s22 += x2[i] * x2[i];
+    s1y += x1[i] * y[i];
+    s2y += x2[i] * y[i];
+  }
+  const double det = s11 * s22 - s12 * s12;
+  return {(s1y * s22 - s2y * s12) / det, (s2y * s11 - s1y * s12) / det};
+}
+
+}  // namespace
+
+TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, compute right, communication short") {
+  const auto sweep = read("tests/validation/data/bloom-jz-topology-sweep.json");
+  const auto base = read("scenarios/validation/bloom-176b.json");
+  const Catalog catalog = Catalog::builtin();
+
+  std::vector<double> measured, compute, comm;
+  double sum_abs = 0, worst = 0, production_error = 0;
+  // "net x2": the prediction with the exposed inter-node communication (data
+  // and pipeline parallel) doubled, a what-if printed for docs/run-model.md.
+  std::printf("\n%-10s %3s %3s %3s %3s %5s %5s %4s %9s %9s %7s %7s %7s\n", "date", "tp", "pp", "dp", "mb", "batch",
+              "heads", "prec", "measured", "predicted", "error", "comm", "net x2");
+  for (const auto& row : sweep.at("rows")) {
+    const Scenario s = parse_scenario(row_scenario(base, row), catalog);
+    const StepResult r = simulate_step(s);
+    REQUIRE(r.fits);
+    const StepBreakdown& b = r.breakdown;
+    const double seconds = row.at("seconds_per_iteration").get<double>();
+    const double err = r.time_s / seconds - 1;
+    const double exposed = b.exposed_tp_comm_s + b.exposed_pp_comm_s + b.exposed_dp_comm_s;
+    const double net_x2 = (r.time_s + b.exposed_pp_comm_s + b.exposed_dp_comm_s) / seconds - 1;
+    std::printf("%-10s %3d %3d %3d %3d %5d %5d %4s %9.2f %9.2f %+6.1f%% %6.1fs %+6.1f%%\n",
+                row.at("date").get<std::string>().c_str(), s.parallelism.tp, s.parallelism.pp, s.parallelism.dp,
+                r.micro_batch, s.training.global_batch, s.model.heads, row.at("precision").get<std::string>().c_str(),
+                seconds, r.time_s, 100 * err, exposed, 100 * net_x2);
+    measured.push_back(seconds);
+    compute.push_back(b.compute_s + b.bubble_s + b.idle_s);
+    comm.push_back(exposed);
+    sum_abs += std::abs(err);
+    worst = std::max(worst, std::abs(err));
+    if (row.at("date") == "02-28" && s.model.heads == 112) production_error = err;
+  }
+  const auto [a, c] = fit_two(compute, comm, measured);
+  double fit_abs = 0;
+  for (std::size_t i = 0; i < measured.size(); ++i) fit_abs += std::abs((a * compute[i] + c * comm[i]) / measured[i] - 1);
+  const double n = static_cast<double>(measured.size());
+  std::printf("MAPE %.1f%%, worst row %.1f%% over %zu rows\n", 100 * sum_abs / n, 100 * worst, measured.size());
+  std::printf("measured = %.3f x (compute + bubble) + %.2f x (exposed communication): MAPE %.1f%%\n", a, c,
+              100 * fit_abs / n);
+
+  CHECK(measured.size() == 25);
+  // The shape BLOOM trained with (also whole_run_test.cpp's step check).
+  CHECK(std::abs(production_error) <= 0.10);
+  // The kernels and the schedule carry their measured weight...
+  CHECK(a == Approx(1.0).margin(0.05));
+  // ...and today's error, guarded: the target is 10% on every row.
+  CHECK(sum_abs / n <= 0.15);
+  CHECK(worst <= 0.30);
+}
