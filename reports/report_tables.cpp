@@ -62,8 +62,8 @@ std::string fabric_text(const FabricSpec& f) {
 }
 
 std::string link_text(const LinkSpec& l) {
-  return fmt::format("{}: {} GB/s per direction, {} us", l.name, format_3sig(l.bandwidth_gb_per_s),
-                     format_3sig(l.latency_us));
+  return fmt::format("{}: {} GB/s per direction at {} efficiency, {} us", l.name, format_3sig(l.bandwidth_gb_per_s),
+                     format_percent(l.efficiency), format_3sig(l.latency_us));
 }
 
 // The causes of CostByCause, with the words the report uses for them.

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "calib/profile_json.hpp"
+#include "hardware/link_calibration.hpp"
 
 #include "sim/scenario/embedded_files.hpp"
 #include "sim/scenario/entry_resolver.hpp"
@@ -135,6 +136,14 @@ void load_calibration(Scenario& s, const std::string& value, const std::filesyst
                                  profile->device.name, profile->device.sm_count, acc.name, acc.sm_count),
                      "a profile describes one GPU model: measure this one with orrery-calib run, or drop "
                      "\"calibration\"");
+  // Its NCCL rings over the node's GPUs measure the scale-up link
+  // (hardware/link_calibration.hpp); without them the catalog's efficiency stays.
+  const LinkCalibration link = calibrate_scale_up_link(*profile, s.cluster.scale_up, s.cluster.node.nvls);
+  if (link.measured) {
+    s.cluster.scale_up.efficiency = link.efficiency;
+    s.cluster.scale_up.source += fmt::format(" Efficiency {:.3f} measured by the calibration profile {}: {}.",
+                                             link.efficiency, resolved, link.basis);
+  }
   s.calibration_path = resolved;
   s.calibration = std::move(profile);
 }

@@ -53,7 +53,8 @@ Section root_section() {
           {.key = "calibration", .type = FT::string,
            .doc = "a calibration profile written by `orrery-calib run` on this accelerator (a path, relative to "
                   "the scenario file's folder): kernel times then come from its measured GEMM, bandwidth and "
-                  "launch tables instead of `efficiency` (docs/calibration.md); \"\": none",
+                  "launch tables instead of `efficiency`, and the scale-up link's efficiency from its NCCL rings "
+                  "over the node's GPUs (docs/calibration.md); \"\": none",
            .default_value = "", .max = 4096,
            .note = "read and validated when the scenario is loaded; its SM count must match the accelerator's"},
           {.key = "cost", .type = FT::section, .doc = "prices, power and carbon", .target = "cost"},

@@ -1,0 +1,135 @@
+// The scale-up link's efficiency from a profile's NCCL rings
+// (hardware/link_calibration.hpp), and a scenario naming the profile getting
+// it. Every profile here is SYNTHETIC (tests/calib/synthetic_profile.hpp).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "../scenario/scenario_test_support.hpp"
+#include "calib/profile_json.hpp"
+#include "hardware/link_calibration.hpp"
+#include "sim/scenario/scenario_loader.hpp"
+#include "synthetic_profile.hpp"
+#include "tests/collectives/run_collective.hpp"
+
+using namespace orrery;
+
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024;
+constexpr double kGiB = 1024 * kMiB;
+
+// A point as nccl-tests reports it: the time from the bus bandwidth.
+CollectivePoint point(const std::string& op, int ranks, double bytes, double bus_gb_per_s) {
+  const double factor = op == "all_reduce" ? 2.0 * (ranks - 1) / ranks
+                        : op == "send_recv" ? 1.0
+                                            : static_cast<double>(ranks - 1) / ranks;
+  CollectivePoint p;
+  p.op = op;
+  p.ranks = ranks;
+  p.bytes = bytes;
+  p.bus_gb_per_s = bus_gb_per_s;
+  p.time = test::exact_time(bytes * factor / (bus_gb_per_s * 1e9) * 1e6);
+  return p;
+}
+
+CalibrationProfile with_collectives(std::vector<CollectivePoint> points) {
+  CalibrationProfile p =
+      test::synthetic_profile(test::powers_of_two(9, 11), [](double, double, double) { return std::log2(5e14); });
+  p.collectives.measured = !points.empty();
+  p.collectives.reason = points.empty() ? "one visible GPU: collectives need two or more" : "";
+  p.collectives.points = std::move(points);
+  return p;
+}
+
+LinkSpec nvlink4() {
+  LinkSpec l;
+  l.name = "nvlink4";
+  l.bandwidth_gb_per_s = 450;
+  l.efficiency = 0.78;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("the rings' bus bandwidth at their largest buffer over the data rate is the link's efficiency") {
+  // Latency-bound small buffers must not pull it down; the largest one sets it.
+  const CalibrationProfile p = with_collectives({
+      point("all_gather", 8, 1 * kMiB, 40),
+      point("all_gather", 8, 1 * kGiB, 360),
+      point("reduce_scatter", 8, 256 * kMiB, 340),
+      point("reduce_scatter", 8, 1 * kGiB, 350),
+      point("all_reduce", 8, 1 * kGiB, 480),   // NVLS: the switch reduces; not a port's rate
+      point("send_recv", 8, 1 * kGiB, 300),
+  });
+  const LinkCalibration c = calibrate_scale_up_link(p, nvlink4(), /*nvls=*/true);
+  REQUIRE(c.measured);
+  CHECK(c.bus_gb_per_s == Approx(355));
+  CHECK(c.efficiency == Approx(355.0 / 450));
+  CHECK(c.basis.find("all_gather and reduce_scatter over 8 GPUs at up to 1 GiB") != std::string::npos);
+
+  // Without NVLS the all-reduce is a ring too, and joins the mean.
+  const LinkCalibration ring = calibrate_scale_up_link(p, nvlink4(), /*nvls=*/false);
+  REQUIRE(ring.measured);
+  CHECK(ring.efficiency == Approx((360.0 + 350 + 480) / 3 / 450));
+  CHECK(ring.basis.find("all_gather, reduce_scatter and all_reduce") != std::string::npos);
+}
+
+TEST_CASE("without a bandwidth-bound ring the catalog's efficiency stays, and the reason is given") {
+  const LinkCalibration none = calibrate_scale_up_link(with_collectives({}), nvlink4(), true);
+  CHECK_FALSE(none.measured);
+  CHECK(none.reason == "no collectives: one visible GPU: collectives need two or more");
+
+  // 32 MiB is under the 64 MiB threshold.
+  const LinkCalibration small =
+      calibrate_scale_up_link(with_collectives({point("all_gather", 8, 32 * kMiB, 300)}), nvlink4(), true);
+  CHECK_FALSE(small.measured);
+  CHECK(small.reason.find("64 MiB") != std::string::npos);
+
+  // Only an all-reduce on an NVLS node: nothing that measures a port.
+  const LinkCalibration nvls_only =
+      calibrate_scale_up_link(with_collectives({point("all_reduce", 8, kGiB, 480)}), nvlink4(), true);
+  CHECK_FALSE(nvls_only.measured);
+  CHECK(nvls_only.reason.find("NVLS") != std::string::npos);
+
+  // Above the data rate (e.g. NCCL's NVLS all-gather) the efficiency is capped.
+  const LinkCalibration capped =
+      calibrate_scale_up_link(with_collectives({point("all_gather", 8, kGiB, 500)}), nvlink4(), true);
+  REQUIRE(capped.measured);
+  CHECK(capped.efficiency == 1.0);
+  CHECK(capped.basis.find("capped") != std::string::npos);
+}
+
+TEST_CASE("a scenario naming a profile with NCCL rings runs its node's collectives at the measured bandwidth") {
+  // dgx-h100: NVLink 4, 450 GB/s per direction, NVLS. Measured: rings at 270
+  // GB/s bus bandwidth, where the catalog's 0.78 would give 351.
+  const CalibrationProfile p = with_collectives({point("all_gather", 8, kGiB, 270), point("reduce_scatter", 8, kGiB, 270)});
+  const test::TempDir dir("link-calibration");
+  dir.write("h100.json", profile_json_text(p));
+  nlohmann::json doc = test::base_scenario();
+  doc["calibration"] = "h100.json";
+  const Scenario s = load_scenario_file(dir.write("s.json", doc.dump()), Catalog::builtin());
+  CHECK(s.cluster.scale_up.efficiency == Approx(0.6));
+  CHECK(s.cluster.scale_up.source.find("measured by the calibration profile") != std::string::npos);
+  CHECK(s.cluster.nic.efficiency == Catalog::builtin().link("ib-ndr").efficiency);   // only the scale-up link
+
+  // The model's ring all-gather of 1 GiB over the node's 8 GPUs now moves at
+  // the measured bus bandwidth: 7/8 of the buffer at 270 GB/s, plus 7 steps
+  // of GPU -> NVSwitch -> GPU latency (2 x 0.5 us) and the per-step overhead.
+  const Topology topo(s.cluster);
+  std::vector<int> gpus(8);
+  std::iota(gpus.begin(), gpus.end(), 0);
+  const double t = static_cast<double>(test::simulate(topo, CollectiveOp::all_gather, gpus, kGiB,
+                                                      CollectiveAlgorithm::ring)) * 1e-9;
+  CHECK(t == Approx(kGiB * 7 / 8 / 270e9 + 7 * (1e-6 + test::kStepOverhead)).epsilon(1e-6));
+
+  // A profile without collectives leaves the catalog's link as it was.
+  dir.write("plain.json", profile_json_text(with_collectives({})));
+  doc["calibration"] = "plain.json";
+  const Scenario plain = load_scenario_file(dir.write("p.json", doc.dump()), Catalog::builtin());
+  CHECK(plain.cluster.scale_up.efficiency == Catalog::builtin().link("nvlink4").efficiency);
+}
