@@ -1,5 +1,7 @@
 #include "hardware/calibration_profile.hpp"
 
+#include <fmt/format.h>
+
 namespace orrery {
 
 const char* to_string(GemmOrigin o) {
@@ -27,6 +29,12 @@ const std::vector<std::string>& memory_kernel_names() {
                                                  "layernorm", "softmax", "gelu", "swiglu",
                                                  "residual_add"};
   return names;
+}
+
+std::string accelerator_mismatch(const CalibrationProfile& profile, const AcceleratorSpec& accelerator) {
+  if (accelerator.sm_count <= 0 || profile.device.sm_count == accelerator.sm_count) return "";
+  return fmt::format("it was measured on {} ({} SMs), and {} has {} SMs", profile.device.name,
+                     profile.device.sm_count, accelerator.name, accelerator.sm_count);
 }
 
 }  // namespace orrery

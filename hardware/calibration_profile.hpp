@@ -127,4 +127,9 @@ struct CalibrationProfile {
   CollectiveSection collectives;
 };
 
+// "" when `profile` was measured on `accelerator` (same SM count; an
+// accelerator without one matches anything), else why not, with both names:
+// a profile describes one GPU model.
+std::string accelerator_mismatch(const CalibrationProfile& profile, const AcceleratorSpec& accelerator);
+
 }  // namespace orrery

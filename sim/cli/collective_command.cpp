@@ -1,6 +1,7 @@
 // `orrery collective`: one collective over a whole cluster of catalog nodes at
 // doubling sizes, timed on the simulator, printed like nccl-tests.
 #include <cmath>
+#include <optional>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -8,11 +9,14 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "calib/profile_json.hpp"
+#include "hardware/link_calibration.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/collectives/collective.hpp"
 #include "sim/scenario/catalog.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/limits.hpp"
+#include "sim/scenario/scenario_loader.hpp"
 #include "sim/scenario/schema.hpp"
 
 namespace orrery::cli {
@@ -69,7 +73,34 @@ struct Row {
   double bytes = 0;
   double seconds = 0;
   CollectiveAlgorithm algorithm = CollectiveAlgorithm::ring;
+  const CollectivePoint* measured = nullptr;   // the profile's point of this op, rank count and size
 };
+
+// --calibration: the profile, checked against the node's GPU, and what it
+// says of the scale-up link (applied to `cluster`).
+struct Calibration {
+  CalibrationProfile profile;
+  LinkCalibration link;
+};
+
+Calibration calibrate(const std::string& file, ClusterSpec& cluster) {
+  Calibration c{profile_from_json(read_json_file(file), file), {}};
+  if (const std::string why = accelerator_mismatch(c.profile, cluster.accelerator); !why.empty())
+    throw InputError("--calibration", quoted(file), "a profile of " + cluster.node.name + "'s GPU: " + why,
+                     "measure this node's GPU with orrery-calib run");
+  c.link = calibrate_scale_up_link(c.profile, cluster.scale_up, cluster.node.nvls);
+  if (c.link.measured) cluster.scale_up.efficiency = c.link.efficiency;
+  return c;
+}
+
+// The profile measured send_recv as a ring over all its GPUs, which is not
+// the pair this command times: no comparison for it.
+const CollectivePoint* measured_point(const Calibration& c, const std::string& op, int ranks, double bytes) {
+  if (op == "send_recv") return nullptr;
+  for (const CollectivePoint& p : c.profile.collectives.points)
+    if (p.op == op && p.ranks == ranks && p.bytes == bytes) return &p;
+  return nullptr;
+}
 
 struct Listener final : CollectiveListener {
   std::int64_t done_ns = -1;
@@ -119,6 +150,8 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
     cluster.nic = catalog.link(cluster.node.nic_link);
     cluster.nodes = args.nodes;
     cluster.fabric.link = cluster.nic;  // the scenario default: switch links as fast as the NICs
+    std::optional<Calibration> calibration;
+    if (!args.calibration.empty()) calibration = calibrate(args.calibration, cluster);
     const int gpus = cluster.gpus();
     if (gpus > kMaxCollectiveGpus || (op == CollectiveOp::all_to_all && gpus > kMaxAllToAllGpus))
       throw InputError("--nodes", std::to_string(args.nodes),
@@ -149,7 +182,9 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
       engine.run();
       if (done.done_ns < 0) throw std::logic_error("orrery collective: the collective never completed");
       rows.push_back({bytes, static_cast<double>(done.done_ns) * 1e-9,
-                      runner.resolved_algorithm(op, group, bytes, algorithm)});
+                      runner.resolved_algorithm(op, group, bytes, algorithm),
+                      calibration ? measured_point(*calibration, args.op, static_cast<int>(group.size()), bytes)
+                                  : nullptr});
     }
 
     const int n = static_cast<int>(group.size());
@@ -158,14 +193,26 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
       nlohmann::json j = {{"node", args.node},       {"nodes", args.nodes},     {"gpus", n},
                           {"op", args.op},           {"requested_algorithm", args.algorithm},
                           {"step_overhead_us", args.step_overhead_us}, {"bus_factor", factor}};
+      j["scale_up_efficiency"] = cluster.scale_up.efficiency;
+      if (calibration)
+        j["calibration"] = {{"profile", args.calibration},
+                            {"scale_up_measured", calibration->link.measured},
+                            {"basis", calibration->link.measured ? calibration->link.basis : calibration->link.reason}};
       nlohmann::json& out = j["rows"] = nlohmann::json::array();
-      for (const Row& r : rows)
-        out.push_back({{"size_bytes", r.bytes},
-                       {"count", std::floor(r.bytes / 4)},
-                       {"time_us", r.seconds * 1e6},
-                       {"algbw_gb_per_s", r.bytes / r.seconds / 1e9},
-                       {"busbw_gb_per_s", r.bytes / r.seconds / 1e9 * factor},
-                       {"algorithm", to_string(r.algorithm)}});
+      for (const Row& r : rows) {
+        nlohmann::json row = {{"size_bytes", r.bytes},
+                              {"count", std::floor(r.bytes / 4)},
+                              {"time_us", r.seconds * 1e6},
+                              {"algbw_gb_per_s", r.bytes / r.seconds / 1e9},
+                              {"busbw_gb_per_s", r.bytes / r.seconds / 1e9 * factor},
+                              {"algorithm", to_string(r.algorithm)}};
+        if (r.measured) {
+          row["measured_time_us"] = r.measured->time.median_us;
+          row["measured_busbw_gb_per_s"] = r.measured->bus_gb_per_s;
+          row["error"] = r.seconds * 1e6 / r.measured->time.median_us - 1;
+        }
+        out.push_back(std::move(row));
+      }
       std::fputs((j.dump(2) + "\n").c_str(), stdout);
       return 0;
     }
@@ -174,12 +221,32 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
     text += fmt::format("# busbw = algbw x {:.4f} (nccl-tests' factor); count in float32 elements; simulated, "
                         "no other traffic\n",
                         factor);
-    text += fmt::format("#{:>14} {:>14} {:>12} {:>12} {:>12}  {}\n", "size(B)", "count", "time(us)", "algbw(GB/s)",
-                        "busbw(GB/s)", "algorithm");
+    if (calibration) {
+      const LinkCalibration& l = calibration->link;
+      text += l.measured ? fmt::format("# {} at {:.3f} efficiency, measured by {}: {}\n", cluster.scale_up.name,
+                                       l.efficiency, args.calibration, l.basis)
+                         : fmt::format("# {} at the catalog's {:.3f} efficiency ({}: {})\n", cluster.scale_up.name,
+                                       cluster.scale_up.efficiency, args.calibration, l.reason);
+      text += "# measured: the profile's median time and bus bandwidth at this op, GPU count and size; "
+              "error = simulated / measured time - 1\n";
+    }
+    // With a profile the algorithm column is padded for the measured columns after it.
+    const auto algorithm_column = [&](const std::string& name) {
+      return calibration ? fmt::format("{:<12}", name) : name;
+    };
+    text += fmt::format("#{:>14} {:>14} {:>12} {:>12} {:>12}  {}", "size(B)", "count", "time(us)", "algbw(GB/s)",
+                        "busbw(GB/s)", algorithm_column("algorithm"));
+    text += calibration ? fmt::format("{:>12} {:>12} {:>8}\n", "meas(us)", "meas busbw", "error") : "\n";
     for (const Row& r : rows) {
       const double algbw = r.bytes / r.seconds / 1e9;
-      text += fmt::format(" {:>14.0f} {:>14.0f} {:>12.2f} {:>12.2f} {:>12.2f}  {}\n", r.bytes, std::floor(r.bytes / 4),
-                          r.seconds * 1e6, algbw, algbw * factor, to_string(r.algorithm));
+      text += fmt::format(" {:>14.0f} {:>14.0f} {:>12.2f} {:>12.2f} {:>12.2f}  {}", r.bytes, std::floor(r.bytes / 4),
+                          r.seconds * 1e6, algbw, algbw * factor, algorithm_column(to_string(r.algorithm)));
+      if (r.measured)
+        text += fmt::format("{:>12.2f} {:>12.2f} {:>+7.1f}%", r.measured->time.median_us, r.measured->bus_gb_per_s,
+                            100 * (r.seconds * 1e6 / r.measured->time.median_us - 1));
+      else if (calibration)
+        text += fmt::format("{:>12} {:>12} {:>8}", "-", "-", "-");
+      text += "\n";
     }
     std::fputs(text.c_str(), stdout);
     return 0;

@@ -60,6 +60,7 @@ struct CollectiveArgs {
   std::string sizes = "1K..1G";    // FROM..TO, binary units
   std::string algorithm = "automatic";
   double step_overhead_us = CollectiveParams{}.step_overhead_s * 1e6;
+  std::string calibration;         // a profile of the node's GPU: its NCCL rings set the NVLink's efficiency
   bool json = false;
 };
 int collective(const CollectiveArgs& args, const std::vector<std::string>& catalogs);

@@ -87,6 +87,9 @@ int dispatch(int argc, char** argv) {
   collective->add_option("--step-overhead-us", collective_args.step_overhead_us,
                          "Protocol and launch cost per algorithm step")
       ->capture_default_str();
+  collective->add_option("--calibration", collective_args.calibration,
+                         "Calibration profile of the node's GPU: its NCCL rings set the NVLink's efficiency, and its "
+                         "measured points (one node) print beside the model's");
   collective->add_flag("--json", collective_args.json, "Print JSON instead of the table");
 
   auto* help = app.add_subcommand("help", "Print this help");

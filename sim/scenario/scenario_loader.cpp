@@ -128,12 +128,8 @@ void load_calibration(Scenario& s, const std::string& value, const std::filesyst
                      "a profile written by orrery-calib run; relative paths start in the scenario file's folder "
                      "(docs/calibration.md)");
   auto profile = std::make_shared<const CalibrationProfile>(profile_from_json(read_json_file(resolved), resolved));
-  const AcceleratorSpec& acc = s.cluster.accelerator;
-  if (acc.sm_count > 0 && profile->device.sm_count != acc.sm_count)
-    throw InputError("calibration", shown,
-                     fmt::format("a profile of the scenario's accelerator: it was measured on {} ({} SMs), and "
-                                 "{} has {} SMs",
-                                 profile->device.name, profile->device.sm_count, acc.name, acc.sm_count),
+  if (const std::string why = accelerator_mismatch(*profile, s.cluster.accelerator); !why.empty())
+    throw InputError("calibration", shown, "a profile of the scenario's accelerator: " + why,
                      "a profile describes one GPU model: measure this one with orrery-calib run, or drop "
                      "\"calibration\"");
   // Its NCCL rings over the node's GPUs measure the scale-up link

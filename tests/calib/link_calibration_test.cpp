@@ -15,6 +15,7 @@
 #include "sim/scenario/scenario_loader.hpp"
 #include "synthetic_profile.hpp"
 #include "tests/collectives/run_collective.hpp"
+#include "../cli/run_orrery.hpp"
 
 using namespace orrery;
 
@@ -132,4 +133,40 @@ TEST_CASE("a scenario naming a profile with NCCL rings runs its node's collectiv
   doc["calibration"] = "plain.json";
   const Scenario plain = load_scenario_file(dir.write("p.json", doc.dump()), Catalog::builtin());
   CHECK(plain.cluster.scale_up.efficiency == Catalog::builtin().link("nvlink4").efficiency);
+}
+
+TEST_CASE("orrery collective --calibration prints the measured points beside the simulated ones") {
+  CalibrationProfile p = with_collectives({point("all_gather", 8, 512 * kMiB, 250), point("all_gather", 8, kGiB, 270),
+                                           point("reduce_scatter", 8, kGiB, 270)});
+  const test::TempDir dir("collective-calibration");
+  const std::string file = dir.write("h100.json", profile_json_text(p));
+
+  const auto text = test::run_orrery("collective --node dgx-h100 --op all_gather --sizes 256M..1G --calibration " + file);
+  REQUIRE(text.code == 0);
+  CHECK(test::contains(text.out, "nvlink4 at 0.600 efficiency, measured by"));
+  CHECK(test::contains(text.out, "meas busbw"));
+
+  const auto r = test::run_orrery(
+      "collective --node dgx-h100 --op all_gather --sizes 256M..1G --algorithm ring --json --calibration " + file, false);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("scale_up_efficiency").get<double>() == Approx(0.6));
+  CHECK(j.at("calibration").at("scale_up_measured").get<bool>());
+  const auto& rows = j.at("rows");
+  REQUIRE(rows.size() == 3);
+  CHECK_FALSE(rows[0].contains("measured_busbw_gb_per_s"));   // 256 MiB: not in the profile
+  CHECK(rows[1].at("measured_busbw_gb_per_s").get<double>() == 250);
+  // 1 GiB: simulated 7/8 S at 270 GB/s plus 7 steps of 6 us, against the
+  // measured 7/8 S at 270 GB/s: the error is the latency share.
+  const double measured = kGiB * 7 / 8 / 270e9, simulated = measured + 7 * 6e-6;
+  CHECK(rows[2].at("measured_time_us").get<double>() == Approx(measured * 1e6));
+  CHECK(rows[2].at("error").get<double>() == Approx(simulated / measured - 1).margin(1e-6));   // ns ticks
+
+  // A profile of another GPU is refused, naming both.
+  p.device.sm_count = 108;
+  const std::string a100 = dir.write("a100.json", profile_json_text(p));
+  const auto bad = test::run_orrery("collective --node dgx-h100 --calibration " + a100);
+  CHECK(bad.code == 2);
+  CHECK(test::contains(bad.out, "--calibration"));
+  CHECK(test::contains(bad.out, "108 SMs"));
 }
