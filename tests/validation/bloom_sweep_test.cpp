@@ -19,7 +19,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -28,16 +27,11 @@
 
 #include "sim/scenario/scenario_loader.hpp"
 #include "sim/step/simulate_step.hpp"
+#include "validation_data.hpp"
 
 using namespace orrery;
 
 namespace {
-
-nlohmann::json read(const std::string& relative) {
-  std::ifstream in(std::string(ORRERY_SOURCE_DIR) + "/" + relative);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
 
 // The BLOOM scenario reshaped as one row of the sweep.
 nlohmann::json row_scenario(nlohmann::json s, const nlohmann::json& row) {
@@ -75,8 +69,8 @@ std::pair<double, double> fit_two(const std::vector<double>& x1, const std::vect
 }  // namespace
 
 TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, compute right, communication short") {
-  const auto sweep = read("tests/validation/data/bloom-jz-topology-sweep.json");
-  const auto base = read("scenarios/validation/bloom-176b.json");
+  const auto sweep = test::source_json("tests/validation/data/bloom-jz-topology-sweep.json");
+  const auto base = test::source_json("scenarios/validation/bloom-176b.json");
   const Catalog catalog = Catalog::builtin();
 
   std::vector<double> measured, compute, comm;

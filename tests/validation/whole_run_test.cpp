@@ -20,7 +20,6 @@
 // is NOT the target, and the issue stays open until it is met.
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -30,16 +29,13 @@
 #include "sim/run/run_simulation.hpp"
 #include "sim/scenario/scenario_loader.hpp"
 #include "sim/step/simulate_step.hpp"
+#include "validation_data.hpp"
 
 using namespace orrery;
 
 namespace {
 
-nlohmann::json data(const std::string& file) {
-  std::ifstream in(std::string(ORRERY_SOURCE_DIR) + "/tests/validation/data/" + file);
-  REQUIRE(in);
-  return nlohmann::json::parse(in);
-}
+nlohmann::json data(const std::string& file) { return test::source_json("tests/validation/data/" + file); }
 
 using Whole = RunReport;   // scenario, step, run, cost
 
