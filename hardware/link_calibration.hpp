@@ -19,20 +19,27 @@
 
 namespace orrery {
 
-// Below this buffer size a collective's time still carries its per-step
-// latencies; its bus bandwidth would understate the link.
+// Below this buffer size a collective's time is mostly its per-step
+// latencies, and what is left of it too uncertain to measure a link by.
 inline constexpr double kLinkCalibrationMinBytes = 64.0 * 1024 * 1024;
 
 struct LinkCalibration {
   bool measured = false;      // false: keep the catalog efficiency (reason says why)
-  double efficiency = 0;      // measured bus bandwidth / data rate, at most 1
-  double bus_gb_per_s = 0;    // the mean bus bandwidth it came from
-  std::string basis;          // which points: "all_gather and reduce_scatter over 8 GPUs at 1 GiB"
+  double efficiency = 0;      // the rings' bus bandwidth / data rate, at most 1
+  double bus_gb_per_s = 0;    // mean bus bandwidth of the rings used, their per-step latency taken out
+  std::string basis;          // e.g. "all_gather and reduce_scatter over 8 GPUs at up to 1 GiB: 270.0 GB/s ..."
   std::string reason;         // when not measured
 };
 
 // The scale-up link's measured efficiency from `profile` (link: the node's
-// scale-up link as the catalog gives it; nvls: the node reduces in its switch).
-LinkCalibration calibrate_scale_up_link(const CalibrationProfile& profile, const LinkSpec& link, bool nvls);
+// scale-up link as the catalog gives it; nvls: the node reduces in its
+// switch; step_overhead_s: the scenario's per-step collective overhead).
+// The model times a ring of n GPUs as its bus bytes over the link plus one
+// latency per step (GPU -> switch -> GPU: twice the link's, and the step
+// overhead; n - 1 steps, 2(n - 1) for all-reduce), so that latency is taken
+// out of each measured time first: the model then reproduces the measured
+// time at that size.
+LinkCalibration calibrate_scale_up_link(const CalibrationProfile& profile, const LinkSpec& link, bool nvls,
+                                        double step_overhead_s);
 
 }  // namespace orrery

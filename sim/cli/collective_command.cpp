@@ -83,12 +83,17 @@ struct Calibration {
   LinkCalibration link;
 };
 
-Calibration calibrate(const std::string& file, ClusterSpec& cluster) {
-  Calibration c{profile_from_json(read_json_file(file), file), {}};
+Calibration calibrate(const std::string& file, ClusterSpec& cluster, double step_overhead_s) {
+  Calibration c;
+  try {
+    c.profile = profile_from_json(read_json_file(file), file);
+  } catch (const InputError& e) {
+    throw InputError("--calibration", quoted(file), e.what(), "a profile written by orrery-calib run");
+  }
   if (const std::string why = accelerator_mismatch(c.profile, cluster.accelerator); !why.empty())
     throw InputError("--calibration", quoted(file), "a profile of " + cluster.node.name + "'s GPU: " + why,
                      "measure this node's GPU with orrery-calib run");
-  c.link = calibrate_scale_up_link(c.profile, cluster.scale_up, cluster.node.nvls);
+  c.link = calibrate_scale_up_link(c.profile, cluster.scale_up, cluster.node.nvls, step_overhead_s);
   if (c.link.measured) cluster.scale_up.efficiency = c.link.efficiency;
   return c;
 }
@@ -150,8 +155,6 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
     cluster.nic = catalog.link(cluster.node.nic_link);
     cluster.nodes = args.nodes;
     cluster.fabric.link = cluster.nic;  // the scenario default: switch links as fast as the NICs
-    std::optional<Calibration> calibration;
-    if (!args.calibration.empty()) calibration = calibrate(args.calibration, cluster);
     const int gpus = cluster.gpus();
     if (gpus > kMaxCollectiveGpus || (op == CollectiveOp::all_to_all && gpus > kMaxAllToAllGpus))
       throw InputError("--nodes", std::to_string(args.nodes),
@@ -171,6 +174,8 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
     }
     CollectiveParams params;
     params.step_overhead_s = args.step_overhead_us * 1e-6;
+    std::optional<Calibration> calibration;
+    if (!args.calibration.empty()) calibration = calibrate(args.calibration, cluster, params.step_overhead_s);
     const Topology topology(cluster);
     std::vector<Row> rows;
     for (double bytes : sizes) {
@@ -193,11 +198,13 @@ int collective(const CollectiveArgs& args, const std::vector<std::string>& catal
       nlohmann::json j = {{"node", args.node},       {"nodes", args.nodes},     {"gpus", n},
                           {"op", args.op},           {"requested_algorithm", args.algorithm},
                           {"step_overhead_us", args.step_overhead_us}, {"bus_factor", factor}};
-      j["scale_up_efficiency"] = cluster.scale_up.efficiency;
-      if (calibration)
+      if (calibration) {
+        const LinkCalibration& l = calibration->link;
         j["calibration"] = {{"profile", args.calibration},
-                            {"scale_up_measured", calibration->link.measured},
-                            {"basis", calibration->link.measured ? calibration->link.basis : calibration->link.reason}};
+                            {"scale_up_efficiency", cluster.scale_up.efficiency},
+                            {"scale_up_measured", l.measured}};
+        j["calibration"][l.measured ? "basis" : "reason"] = l.measured ? l.basis : l.reason;
+      }
       nlohmann::json& out = j["rows"] = nlohmann::json::array();
       for (const Row& r : rows) {
         nlohmann::json row = {{"size_bytes", r.bytes},

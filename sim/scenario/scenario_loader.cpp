@@ -132,16 +132,21 @@ void load_calibration(Scenario& s, const std::string& value, const std::filesyst
     throw InputError("calibration", shown, "a profile of the scenario's accelerator: " + why,
                      "a profile describes one GPU model: measure this one with orrery-calib run, or drop "
                      "\"calibration\"");
-  // Its NCCL rings over the node's GPUs measure the scale-up link
-  // (hardware/link_calibration.hpp); without them the catalog's efficiency stays.
-  const LinkCalibration link = calibrate_scale_up_link(*profile, s.cluster.scale_up, s.cluster.node.nvls);
-  if (link.measured) {
-    s.cluster.scale_up.efficiency = link.efficiency;
-    s.cluster.scale_up.source += fmt::format(" Efficiency {:.3f} measured by the calibration profile {}: {}.",
-                                             link.efficiency, resolved, link.basis);
-  }
   s.calibration_path = resolved;
   s.calibration = std::move(profile);
+}
+
+// A calibration profile's NCCL rings over the node's GPUs measure the
+// scale-up link (hardware/link_calibration.hpp); without them the catalog's
+// efficiency stays. After "collectives": the rings' latency is the model's.
+void calibrate_links(Scenario& s) {
+  if (!s.calibration) return;
+  const LinkCalibration link =
+      calibrate_scale_up_link(*s.calibration, s.cluster.scale_up, s.cluster.node.nvls, s.collectives.step_overhead_s);
+  if (!link.measured) return;
+  s.cluster.scale_up.efficiency = link.efficiency;
+  s.cluster.scale_up.source += fmt::format(" Efficiency {:.3f} measured by the calibration profile {}: {}.",
+                                           link.efficiency, s.calibration_path, link.basis);
 }
 
 Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, const std::filesystem::path& base_dir);
@@ -290,6 +295,7 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
     if (co.contains(key) && !parse_collective_algorithm(co.at(key).get<std::string>(), s.collectives.algorithm[op]))
       throw std::logic_error("orrery: collectives choices and parse_collective_algorithm disagree");
   }
+  calibrate_links(s);
 
   check_plan(s, dp_given);
   return s;

@@ -24,18 +24,38 @@ namespace {
 constexpr double kMiB = 1024.0 * 1024;
 constexpr double kGiB = 1024 * kMiB;
 
-// A point as nccl-tests reports it: the time from the bus bandwidth.
-CollectivePoint point(const std::string& op, int ranks, double bytes, double bus_gb_per_s) {
-  const double factor = op == "all_reduce" ? 2.0 * (ranks - 1) / ranks
-                        : op == "send_recv" ? 1.0
-                                            : static_cast<double>(ranks - 1) / ranks;
+LinkSpec nvlink4() {
+  LinkSpec l;
+  l.name = "nvlink4";
+  l.bandwidth_gb_per_s = 450;
+  l.latency_us = 0.5;
+  l.efficiency = 0.78;
+  return l;
+}
+
+// The model's per-step latency inside a DGX H100: GPU -> NVSwitch -> GPU
+// over NVLink 4 (2 x 0.5 us) plus the default step overhead (5 us).
+constexpr double kStepLatency = 1e-6 + 5e-6;
+
+// A measured point as the model would time a ring at `link_gb_per_s` per
+// port: bus bytes over the port plus one step latency per ring step (n - 1,
+// all-reduce 2(n - 1)); the bus bandwidth as nccl-tests reports it.
+CollectivePoint point(const std::string& op, int ranks, double bytes, double link_gb_per_s,
+                      double step_latency_s = kStepLatency) {
+  const double n = ranks, steps = (op == "all_reduce" ? 2 : 1) * (n - 1);
+  const double factor = op == "send_recv" ? 1.0 : steps / n;
+  const double seconds = bytes * factor / (link_gb_per_s * 1e9) + steps * step_latency_s;
   CollectivePoint p;
   p.op = op;
   p.ranks = ranks;
   p.bytes = bytes;
-  p.bus_gb_per_s = bus_gb_per_s;
-  p.time = test::exact_time(bytes * factor / (bus_gb_per_s * 1e9) * 1e6);
+  p.bus_gb_per_s = bytes * factor / seconds / 1e9;
+  p.time = test::exact_time(seconds * 1e6);
   return p;
+}
+
+LinkCalibration calibrate(const CalibrationProfile& p, bool nvls) {
+  return calibrate_scale_up_link(p, nvlink4(), nvls, 5e-6);
 }
 
 CalibrationProfile with_collectives(std::vector<CollectivePoint> points) {
@@ -45,14 +65,6 @@ CalibrationProfile with_collectives(std::vector<CollectivePoint> points) {
   p.collectives.reason = points.empty() ? "one visible GPU: collectives need two or more" : "";
   p.collectives.points = std::move(points);
   return p;
-}
-
-LinkSpec nvlink4() {
-  LinkSpec l;
-  l.name = "nvlink4";
-  l.bandwidth_gb_per_s = 450;
-  l.efficiency = 0.78;
-  return l;
 }
 
 }  // namespace
@@ -67,39 +79,55 @@ TEST_CASE("the rings' bus bandwidth at their largest buffer over the data rate i
       point("all_reduce", 8, 1 * kGiB, 480),   // NVLS: the switch reduces; not a port's rate
       point("send_recv", 8, 1 * kGiB, 300),
   });
-  const LinkCalibration c = calibrate_scale_up_link(p, nvlink4(), /*nvls=*/true);
+  const LinkCalibration c = calibrate(p, /*nvls=*/true);
   REQUIRE(c.measured);
   CHECK(c.bus_gb_per_s == Approx(355));
   CHECK(c.efficiency == Approx(355.0 / 450));
   CHECK(c.basis.find("all_gather and reduce_scatter over 8 GPUs at up to 1 GiB") != std::string::npos);
 
   // Without NVLS the all-reduce is a ring too, and joins the mean.
-  const LinkCalibration ring = calibrate_scale_up_link(p, nvlink4(), /*nvls=*/false);
+  const LinkCalibration ring = calibrate(p, /*nvls=*/false);
   REQUIRE(ring.measured);
   CHECK(ring.efficiency == Approx((360.0 + 350 + 480) / 3 / 450));
   CHECK(ring.basis.find("all_gather, reduce_scatter and all_reduce") != std::string::npos);
 }
 
 TEST_CASE("without a bandwidth-bound ring the catalog's efficiency stays, and the reason is given") {
-  const LinkCalibration none = calibrate_scale_up_link(with_collectives({}), nvlink4(), true);
+  const LinkCalibration none = calibrate(with_collectives({}), true);
   CHECK_FALSE(none.measured);
   CHECK(none.reason == "no collectives: one visible GPU: collectives need two or more");
 
   // 32 MiB is under the 64 MiB threshold.
   const LinkCalibration small =
-      calibrate_scale_up_link(with_collectives({point("all_gather", 8, 32 * kMiB, 300)}), nvlink4(), true);
+      calibrate(with_collectives({point("all_gather", 8, 32 * kMiB, 300)}), true);
   CHECK_FALSE(small.measured);
   CHECK(small.reason.find("64 MiB") != std::string::npos);
 
   // Only an all-reduce on an NVLS node: nothing that measures a port.
   const LinkCalibration nvls_only =
-      calibrate_scale_up_link(with_collectives({point("all_reduce", 8, kGiB, 480)}), nvlink4(), true);
+      calibrate(with_collectives({point("all_reduce", 8, kGiB, 480)}), true);
   CHECK_FALSE(nvls_only.measured);
   CHECK(nvls_only.reason.find("NVLS") != std::string::npos);
 
+  // Only the most GPUs measured count; a point that cannot be a ring's time
+  // (no time, or less than the model's latency alone) is passed over.
+  CollectivePoint broken = point("reduce_scatter", 8, 2 * kGiB, 300);
+  broken.time.median_us = 0;
+  CollectivePoint too_fast = point("reduce_scatter", 8, 4 * kGiB, 300);
+  too_fast.time.median_us = 10;
+  const LinkCalibration most = calibrate(
+      with_collectives({point("all_gather", 4, kGiB, 400), point("reduce_scatter", 8, kGiB, 300), broken, too_fast}),
+      true);
+  REQUIRE(most.measured);
+  CHECK(most.efficiency == Approx(300.0 / 450));
+  CHECK(most.basis.find("reduce_scatter over 8 GPUs at up to 1 GiB") != std::string::npos);
+  const LinkCalibration none_left = calibrate(with_collectives({too_fast}), true);
+  CHECK_FALSE(none_left.measured);
+  CHECK(none_left.reason.find("less than the model's per-step latency alone") != std::string::npos);
+
   // Above the data rate (e.g. NCCL's NVLS all-gather) the efficiency is capped.
   const LinkCalibration capped =
-      calibrate_scale_up_link(with_collectives({point("all_gather", 8, kGiB, 500)}), nvlink4(), true);
+      calibrate(with_collectives({point("all_gather", 8, kGiB, 500)}), true);
   REQUIRE(capped.measured);
   CHECK(capped.efficiency == 1.0);
   CHECK(capped.basis.find("capped") != std::string::npos);
@@ -150,17 +178,24 @@ TEST_CASE("orrery collective --calibration prints the measured points beside the
       "collective --node dgx-h100 --op all_gather --sizes 256M..1G --algorithm ring --json --calibration " + file, false);
   REQUIRE(r.code == 0);
   const auto j = nlohmann::json::parse(r.out);
-  CHECK(j.at("scale_up_efficiency").get<double>() == Approx(0.6));
+  CHECK(j.at("calibration").at("scale_up_efficiency").get<double>() == Approx(0.6));
   CHECK(j.at("calibration").at("scale_up_measured").get<bool>());
   const auto& rows = j.at("rows");
   REQUIRE(rows.size() == 3);
   CHECK_FALSE(rows[0].contains("measured_busbw_gb_per_s"));   // 256 MiB: not in the profile
-  CHECK(rows[1].at("measured_busbw_gb_per_s").get<double>() == 250);
-  // 1 GiB: simulated 7/8 S at 270 GB/s plus 7 steps of 6 us, against the
-  // measured 7/8 S at 270 GB/s: the error is the latency share.
-  const double measured = kGiB * 7 / 8 / 270e9, simulated = measured + 7 * 6e-6;
+  CHECK(rows[1].at("measured_busbw_gb_per_s").get<double>() == Approx(p.collectives.points[0].bus_gb_per_s));
+  // 1 GiB, the size the link was calibrated at: the model reproduces the
+  // measured time (7/8 S at 270 GB/s plus 7 steps of 6 us).
+  const double measured = kGiB * 7 / 8 / 270e9 + 7 * kStepLatency;
   CHECK(rows[2].at("measured_time_us").get<double>() == Approx(measured * 1e6));
-  CHECK(rows[2].at("error").get<double>() == Approx(simulated / measured - 1).margin(1e-6));   // ns ticks
+  CHECK(rows[2].at("error").get<double>() == Approx(0).margin(1e-6));   // ns ticks
+  // 512 MiB was measured slower (250 GB/s) than the link the 1 GiB rings imply.
+  CHECK(rows[1].at("error").get<double>() < -0.05);
+
+  // A profile that is not there is an error of --calibration.
+  const auto missing = test::run_orrery("collective --node dgx-h100 --calibration " + dir.path().string() + "/none.json");
+  CHECK(missing.code == 2);
+  CHECK(test::contains(missing.out, "--calibration"));
 
   // A profile of another GPU is refused, naming both.
   p.device.sm_count = 108;
