@@ -1,21 +1,22 @@
 // BigScience's shape search for BLOOM on Jean Zay (bloom-jz-topology-sweep.json):
-// 24 measured iterations of one 176-181B model on the same 48 nodes in
-// different (tp, pp, dp, micro batch, heads) shapes, plus the production run
-// at global batch 16. Each row is simulated from scenarios/validation/
-// bloom-176b.json with the row's shape; rows before 02-28 ran fp16 with
-// DeepSpeed's ZeRO-1 (fp16 gradients, added per microbatch by autograd,
-// reduce-scattered) instead of the BF16_Optimizer.
+// 31 measured iterations of one 176-181B model on the same 48 nodes in
+// different (tp, pp, dp, micro batch, heads, batch) shapes, plus the first,
+// abandoned ramp's step at batch 16. Each row is simulated from
+// scenarios/validation/bloom-176b.json with the row's shape; rows before
+// 02-28 ran fp16 with DeepSpeed's ZeRO-1 (fp16 gradients, added per
+// microbatch by autograd, reduce-scattered) instead of the BF16_Optimizer.
 //
-// What it shows: every row is predicted fast (the production shape about
-// 9%, tp 8 and small pipelines up to 29%), and the error follows the
+// What it shows: every row is predicted fast (the shape BLOOM trained with
+// about 9%, tp 8 and small pipelines up to 31%), and the error follows the
 // communication the model predicts, not the compute. A least-squares split
 // of the measured times into a x (compute + bubble) + b x (exposed
-// communication), both as simulated, gives a = 0.99 and b = 2.8: the
+// communication), both as simulated, gives a = 1.02 and b = 2.6: the
 // kernels and the pipeline schedule carry their measured weight, and the
-// missing time is about 1.8 times the communication the model exposes
+// missing time is about 1.6 times the communication the model exposes
 // (docs/run-model.md). The target (every row within 10%) is not met; the
-// checks below hold the compute weight at 1 and guard today's error so that
-// it cannot silently get worse.
+// checks below hold the split and guard today's error so that it cannot
+// silently get worse. The shapes that ran out of memory are checked against
+// the memory estimate, which refuses one of four.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +27,8 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/scenario/scenario_loader.hpp"
+#include "sim/step/memory_estimate.hpp"
+#include "sim/step/rank_layout.hpp"
 #include "sim/step/simulate_step.hpp"
 #include "validation_data.hpp"
 
@@ -75,6 +78,7 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
 
   std::vector<double> measured, compute, comm;
   double sum_abs = 0, worst = 0, production_error = 0;
+  std::size_t fast = 0;   // rows predicted faster than measured
   // "net x2": the prediction with the exposed inter-node communication (data
   // and pipeline parallel) doubled, a what-if printed for docs/run-model.md.
   std::printf("\n%-10s %3s %3s %3s %3s %5s %5s %4s %9s %9s %7s %7s %7s\n", "date", "tp", "pp", "dp", "mb", "batch",
@@ -93,11 +97,12 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
                 r.micro_batch, s.training.global_batch, s.model.heads, row.at("precision").get<std::string>().c_str(),
                 seconds, r.time_s, 100 * err, exposed, 100 * net_x2);
     measured.push_back(seconds);
-    compute.push_back(b.compute_s + b.bubble_s + b.idle_s);
+    compute.push_back(b.compute_s + b.bubble_s + b.idle_s);   // idle: zero in every row
     comm.push_back(exposed);
     sum_abs += std::abs(err);
     worst = std::max(worst, std::abs(err));
     if (row.at("date") == "02-28" && s.model.heads == 112) production_error = err;
+    if (err < 0) ++fast;
   }
   const auto [a, c] = fit_two(compute, comm, measured);
   double fit_abs = 0;
@@ -107,12 +112,39 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
   std::printf("measured = %.3f x (compute + bubble) + %.2f x (exposed communication): MAPE %.1f%%\n", a, c,
               100 * fit_abs / n);
 
-  CHECK(measured.size() == 25);
+  CHECK(measured.size() == 32);
   // The shape BLOOM trained with (also whole_run_test.cpp's step check).
   CHECK(std::abs(production_error) <= 0.10);
-  // The kernels and the schedule carry their measured weight...
+  // Every row is predicted fast, and the split explains the measured times:
+  // the kernels and the schedule carry their measured weight, the
+  // communication does not (README, docs/run-model.md).
+  CHECK(fast == measured.size());
   CHECK(a == Approx(1.0).margin(0.05));
-  // ...and today's error, guarded: the target is 10% on every row.
-  CHECK(sum_abs / n <= 0.15);
-  CHECK(worst <= 0.30);
+  CHECK(c > 2);
+  CHECK(fit_abs / n <= 0.06);
+  // Today's error, guarded: the target is 10% on every row.
+  CHECK(sum_abs / n <= 0.16);
+  CHECK(worst <= 0.32);
+
+  // The shapes that ran out of memory: the model refuses tp 8 x pp 1 (every
+  // layer's weights and gradients on one stage), but finds room for the
+  // other three (printed: a known gap of the memory estimate).
+  int refused = 0;
+  std::printf("\nout of memory on Jean Zay: the model's peak per GPU\n");
+  for (const auto& row : sweep.at("out_of_memory")) {
+    const Scenario s = parse_scenario(row_scenario(base, row), catalog);
+    const auto stages = estimate_memory(s, RankLayout(s.parallelism, s.model.layers));
+    double peak = 0;
+    bool fits = true;
+    for (const StageMemory& m : stages) {
+      peak = std::max(peak, m.peak_gib);
+      fits = fits && m.fits();
+    }
+    std::printf("%-10s tp %d pp %2d dp %2d mb %d %2d layers: %5.1f GiB of %.0f  %s\n",
+                row.at("date").get<std::string>().c_str(), s.parallelism.tp, s.parallelism.pp, s.parallelism.dp,
+                s.parallelism.micro_batch, s.model.layers, peak, stages.front().capacity_gib,
+                fits ? "fits (measured: out of memory)" : "refused, as measured");
+    if (!fits) ++refused;
+  }
+  CHECK(refused >= 1);
 }
