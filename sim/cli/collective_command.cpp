@@ -1,8 +1,8 @@
 // `orrery collective`: one collective over a whole cluster of catalog nodes at
 // doubling sizes, timed on the simulator, printed like nccl-tests.
 #include <cmath>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
