@@ -37,8 +37,6 @@ using namespace orrery;
 
 namespace {
 
-constexpr double kGibInGb = 1.073741824;   // GiB -> GB (the prequel's nvidia-smi figures)
-
 // The BLOOM scenario reshaped as one row of the sweep.
 nlohmann::json row_scenario(nlohmann::json s, const nlohmann::json& row) {
   const int heads = row.at("heads").get<int>();
@@ -107,11 +105,11 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
     worst = std::max(worst, std::abs(err));
     if (row.at("date") == "02-28" && s.model.heads == 112) production_error = err;
     if (err < 0) ++fast;
-    if (row.contains("memory_gb")) {   // nvidia-smi on the first and last stages' nodes
-      const double model_gb = std::max_element(r.memory.begin(), r.memory.end(), [](const auto& x, const auto& y) {
-                                return x.peak_gib < y.peak_gib;
-                              })->peak_gib * kGibInGb;
-      memory_errors.push_back(model_gb / row.at("memory_gb").get<double>() - 1);
+    if (row.contains("memory_gib")) {   // nvidia-smi on the first stage's node
+      const double model_gib = std::max_element(r.memory.begin(), r.memory.end(), [](const auto& x, const auto& y) {
+                                 return x.peak_gib < y.peak_gib;
+                               })->peak_gib;
+      memory_errors.push_back(model_gib / row.at("memory_gib").get<double>() - 1);
     }
   }
   const auto [a, c] = fit_two(compute, comm, measured);
@@ -160,12 +158,12 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
 
   // Memory use where the prequel gives it: the model's peak is below what
   // nvidia-smi showed on every row (the CUDA context alone was 1.5 GiB; NCCL's
-  // buffers and the caching allocator's reserve come on top), by about a fifth.
+  // buffers and the caching allocator's reserve come on top), by about a quarter.
   std::sort(memory_errors.begin(), memory_errors.end());
   const double median = memory_errors[memory_errors.size() / 2];
   std::printf("memory: the model's peak against nvidia-smi on %zu rows: median %+.1f%%, from %+.1f%% to %+.1f%%\n",
               memory_errors.size(), 100 * median, 100 * memory_errors.front(), 100 * memory_errors.back());
   CHECK(memory_errors.size() == 22);
   CHECK(memory_errors.back() < 0);
-  CHECK(median > -0.25);
+  CHECK(median > -0.30);
 }
