@@ -38,9 +38,9 @@ LinkCalibration calibrate_scale_up_link(const CalibrationProfile& profile, const
     return std::find(ops.begin(), ops.end(), p.op) != ops.end() && p.ranks >= 2 &&
            p.bytes >= kLinkCalibrationMinBytes;
   };
+  const auto ring_steps = [](const CollectivePoint& p) { return (p.op == "all_reduce" ? 2.0 : 1.0) * (p.ranks - 1); };
   const auto transfer_seconds = [&](const CollectivePoint& p) {
-    const double steps = (p.op == "all_reduce" ? 2.0 : 1.0) * (p.ranks - 1);
-    return p.time.median_us * 1e-6 - steps * step_latency_s;
+    return p.time.median_us * 1e-6 - ring_steps(p) * step_latency_s;
   };
   const auto usable = [&](const CollectivePoint& p) { return ring_op(p) && transfer_seconds(p) > 0; };
 
@@ -67,9 +67,8 @@ LinkCalibration calibrate_scale_up_link(const CalibrationProfile& profile, const
     for (const CollectivePoint& p : section.points)
       if (p.op == op && p.ranks == ranks && usable(p) && (!largest || p.bytes > largest->bytes)) largest = &p;
     if (!largest) continue;
-    const double bus_factor = (op == "all_reduce" ? 2.0 : 1.0) * (ranks - 1) / ranks;
-    used.push_back(op);
-    sum += largest->bytes * bus_factor / transfer_seconds(*largest) / 1e9;
+    used.push_back(op);   // a ring moves steps / n of the buffer over each port
+    sum += largest->bytes * ring_steps(*largest) / ranks / transfer_seconds(*largest) / 1e9;
     bytes = std::max(bytes, largest->bytes);
   }
   out.measured = true;

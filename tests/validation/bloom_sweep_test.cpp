@@ -55,6 +55,17 @@ nlohmann::json row_scenario(nlohmann::json s, const nlohmann::json& row) {
   return s;
 }
 
+// The largest peak over the stages, and whether every stage fits.
+std::pair<double, bool> peak_gib(const std::vector<StageMemory>& stages) {
+  double peak = 0;
+  bool fits = true;
+  for (const StageMemory& m : stages) {
+    peak = std::max(peak, m.peak_gib);
+    fits = fits && m.fits();
+  }
+  return {peak, fits};
+}
+
 // Least squares y = a x1 + b x2 (no intercept).
 std::pair<double, double> fit_two(const std::vector<double>& x1, const std::vector<double>& x2,
                                   const std::vector<double>& y) {
@@ -106,10 +117,7 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
     if (row.at("date") == "02-28" && s.model.heads == 112) production_error = err;
     if (err < 0) ++fast;
     if (row.contains("memory_gib")) {   // nvidia-smi on the first stage's node
-      const double model_gib = std::max_element(r.memory.begin(), r.memory.end(), [](const auto& x, const auto& y) {
-                                 return x.peak_gib < y.peak_gib;
-                               })->peak_gib;
-      memory_errors.push_back(model_gib / row.at("memory_gib").get<double>() - 1);
+      memory_errors.push_back(peak_gib(r.memory).first / row.at("memory_gib").get<double>() - 1);
     }
   }
   const auto [a, c] = fit_two(compute, comm, measured);
@@ -142,12 +150,7 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
   for (const auto& row : sweep.at("out_of_memory")) {
     const Scenario s = parse_scenario(row_scenario(base, row), catalog);
     const auto stages = estimate_memory(s, RankLayout(s.parallelism, s.model.layers));
-    double peak = 0;
-    bool fits = true;
-    for (const StageMemory& m : stages) {
-      peak = std::max(peak, m.peak_gib);
-      fits = fits && m.fits();
-    }
+    const auto [peak, fits] = peak_gib(stages);
     std::printf("%-10s tp %d pp %2d dp %2d mb %d %2d layers: %5.1f GiB of %.0f  %s\n",
                 row.at("date").get<std::string>().c_str(), s.parallelism.tp, s.parallelism.pp, s.parallelism.dp,
                 s.parallelism.micro_batch, s.model.layers, peak, stages.front().capacity_gib,
