@@ -100,16 +100,20 @@ TEST_CASE("catalog links: the expected entries, exact keys, sources, positive nu
     // InfiniBand links say their fabric is routed by destination (D-mod-K);
     // the others take the default, ECMP.
     const bool ib = name.rfind("ib-", 0) == 0;
-    // NVLink, PCIe, InfiniBand and RoCE carry a measured efficiency; links
-    // without a published measurement (TPU ICI, Omni-Path, Infinity Fabric) do not.
-    const bool measured = ib || name.rfind("nvlink", 0) == 0 || name.rfind("pcie", 0) == 0 || name == "roce-400g";
+    // NVLink, PCIe, InfiniBand, RoCE and Omni-Path carry a measured
+    // efficiency; links without a published measurement (TPU ICI, Infinity
+    // Fabric) do not.
+    const bool measured = ib || name.rfind("nvlink", 0) == 0 || name.rfind("pcie", 0) == 0 ||
+                          name == "roce-400g" || name == "omnipath-100";
     std::set<std::string> expected = members;
     if (ib) expected.insert("routing");
     if (measured) expected.insert("efficiency");
     CHECK(keys_of(e) == expected);
     if (ib) CHECK(e.at("routing").get<std::string>() == "d_mod_k");
     if (measured) {
-      CHECK(e.at("efficiency").get<double>() > 0.5);
+      // Omni-Path's is NCCL's on Jean Zay without GPUDirect RDMA (0.405,
+      // derived in tests/validation/jean_zay_network_test.cpp).
+      CHECK(e.at("efficiency").get<double>() > (name == "omnipath-100" ? 0.3 : 0.5));
       CHECK(e.at("efficiency").get<double>() < 1);
       CHECK(e.at("source").get<std::string>().find("efficiency") != std::string::npos);
     }

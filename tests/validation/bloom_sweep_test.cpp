@@ -6,18 +6,20 @@
 // 02-28 ran fp16 with DeepSpeed's ZeRO-1 (fp16 gradients, added per
 // microbatch by autograd, reduce-scattered) instead of the BF16_Optimizer.
 //
-// What it shows: every row is predicted fast (the shape BLOOM trained with
-// about 9%, tp 8 and small pipelines up to 31%), and the error follows the
-// communication the model predicts, not the compute. A least-squares split
-// of the measured times into a x (compute + bubble) + b x (exposed
-// communication), both as simulated, gives a = 1.02 and b = 2.6: the
-// kernels and the pipeline schedule carry their measured weight, and the
-// missing time is about 1.6 times the communication the model exposes
-// (docs/run-model.md). The target (every row within 10%) is not met; the
-// checks below hold the split and guard today's error so that it cannot
-// silently get worse. The shapes that ran out of memory are checked against
-// the memory estimate, which refuses one of four, and the memory use the
-// prequel recorded against its peak, which is lower on every row.
+// The Omni-Path ports run at NCCL's bus bandwidth measured on these nodes
+// (jean_zay_network_test.cpp; before that measurement was used, at their
+// line rate, every row was predicted fast, MAPE 14.8%). What is left: MAPE
+// 9.9%; the rows at tp 4 and below within 7.1% on average (the final
+// software's tp 4 rows within 2%), the 15 rows at tp 8 all fast (7-27%),
+// and the batch-16 step 15% slow. A least-squares split of the measured
+// times into a x (compute + bubble) + b x (exposed communication), both as
+// simulated, gives a = 1.05 and b = 1.5: the kernels and the pipeline
+// schedule carry their measured weight; what is missing is communication,
+// most of it at tp 8 (docs/run-model.md). The target (every row within 10%)
+// is not met; the checks hold the split and guard today's error so that it
+// cannot silently get worse. The shapes that ran out of memory are checked
+// against the memory estimate, which refuses one of four, and the memory use
+// the prequel recorded against its peak, which is lower on every row.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -83,19 +85,18 @@ std::pair<double, double> fit_two(const std::vector<double>& x1, const std::vect
 
 }  // namespace
 
-TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, compute right, communication short") {
+TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, MAPE 9.9%, tp 8 rows fast") {
   const auto sweep = test::source_json("tests/validation/data/bloom-jz-topology-sweep.json");
   const auto base = test::source_json("scenarios/validation/bloom-176b.json");
   const Catalog catalog = Catalog::builtin();
 
   std::vector<double> measured, compute, comm;
   double sum_abs = 0, worst = 0, production_error = 0;
-  std::size_t fast = 0;   // rows predicted faster than measured
+  double tp8_abs = 0, rest_abs = 0;   // absolute errors at tp 8 and below
+  std::size_t tp8_rows = 0, tp8_fast = 0;
   std::vector<double> memory_errors;   // the model's peak per GPU against the measured memory use
-  // "net x2": the prediction with the exposed inter-node communication (data
-  // and pipeline parallel) doubled, a what-if printed for docs/run-model.md.
-  std::printf("\n%-10s %3s %3s %3s %3s %5s %5s %4s %9s %9s %7s %7s %7s\n", "date", "tp", "pp", "dp", "mb", "batch",
-              "heads", "prec", "measured", "predicted", "error", "comm", "net x2");
+  std::printf("\n%-10s %3s %3s %3s %3s %5s %5s %4s %9s %9s %7s %7s\n", "date", "tp", "pp", "dp", "mb", "batch",
+              "heads", "prec", "measured", "predicted", "error", "comm");
   for (const auto& row : sweep.at("rows")) {
     const Scenario s = parse_scenario(row_scenario(base, row), catalog);
     const StepResult r = simulate_step(s);
@@ -104,18 +105,23 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
     const double seconds = row.at("seconds_per_iteration").get<double>();
     const double err = r.time_s / seconds - 1;
     const double exposed = b.exposed_tp_comm_s + b.exposed_pp_comm_s + b.exposed_dp_comm_s;
-    const double net_x2 = (r.time_s + b.exposed_pp_comm_s + b.exposed_dp_comm_s) / seconds - 1;
-    std::printf("%-10s %3d %3d %3d %3d %5d %5d %4s %9.2f %9.2f %+6.1f%% %6.1fs %+6.1f%%\n",
+    std::printf("%-10s %3d %3d %3d %3d %5d %5d %4s %9.2f %9.2f %+6.1f%% %6.1fs\n",
                 row.at("date").get<std::string>().c_str(), s.parallelism.tp, s.parallelism.pp, s.parallelism.dp,
                 r.micro_batch, s.training.global_batch, s.model.heads, row.at("precision").get<std::string>().c_str(),
-                seconds, r.time_s, 100 * err, exposed, 100 * net_x2);
+                seconds, r.time_s, 100 * err, exposed);
     measured.push_back(seconds);
     compute.push_back(b.compute_s + b.bubble_s + b.idle_s);   // idle: zero in every row
     comm.push_back(exposed);
     sum_abs += std::abs(err);
     worst = std::max(worst, std::abs(err));
     if (row.at("date") == "02-28" && s.model.heads == 112) production_error = err;
-    if (err < 0) ++fast;
+    if (s.parallelism.tp == 8) {
+      tp8_abs += std::abs(err);
+      ++tp8_rows;
+      if (err < 0) ++tp8_fast;
+    } else {
+      rest_abs += std::abs(err);
+    }
     if (row.contains("memory_gib")) {   // nvidia-smi on the first stage's node
       memory_errors.push_back(peak_gib(r.memory).first / row.at("memory_gib").get<double>() - 1);
     }
@@ -124,23 +130,29 @@ TEST_CASE("Known gap (target 10% not met): BLOOM's shape search on Jean Zay, com
   double fit_abs = 0;
   for (std::size_t i = 0; i < measured.size(); ++i) fit_abs += std::abs((a * compute[i] + c * comm[i]) / measured[i] - 1);
   const double n = static_cast<double>(measured.size());
-  std::printf("MAPE %.1f%%, worst row %.1f%% over %zu rows\n", 100 * sum_abs / n, 100 * worst, measured.size());
+  const double rest_rows = n - static_cast<double>(tp8_rows);
+  std::printf("MAPE %.1f%%, worst row %.1f%% over %zu rows; %.1f%% over the %zu rows at tp 8, %.1f%% over the "
+              "other %.0f\n",
+              100 * sum_abs / n, 100 * worst, measured.size(), 100 * tp8_abs / static_cast<double>(tp8_rows), tp8_rows,
+              100 * rest_abs / rest_rows, rest_rows);
   std::printf("measured = %.3f x (compute + bubble) + %.2f x (exposed communication): MAPE %.1f%%\n", a, c,
               100 * fit_abs / n);
 
   CHECK(measured.size() == 32);
   // The shape BLOOM trained with (also whole_run_test.cpp's step check).
   CHECK(std::abs(production_error) <= 0.10);
-  // Every row is predicted fast, and the split explains the measured times:
-  // the kernels and the schedule carry their measured weight, the
-  // communication does not (README, docs/run-model.md).
-  CHECK(fast == measured.size());
+  // The split: the kernels and the schedule carry their measured weight,
+  // and what is missing is communication (README, docs/run-model.md).
   CHECK(a == Approx(1.0).margin(0.05));
-  CHECK(c > 2);
-  CHECK(fit_abs / n <= 0.06);
+  CHECK(c > 1.2);
+  // Where it is missing: every tp 8 row is predicted fast.
+  CHECK(tp8_rows == 15);
+  CHECK(tp8_fast == tp8_rows);
   // Today's error, guarded: the target is 10% on every row.
-  CHECK(sum_abs / n <= 0.16);
-  CHECK(worst <= 0.32);
+  CHECK(sum_abs / n <= 0.10);
+  CHECK(rest_abs / rest_rows <= 0.08);
+  CHECK(tp8_abs / static_cast<double>(tp8_rows) <= 0.14);
+  CHECK(worst <= 0.27);
 
   // The shapes that ran out of memory: the model refuses tp 8 x pp 1 (every
   // layer's weights and gradients on one stage), but finds room for the

@@ -14,10 +14,11 @@
 //   evaluation against the chronicles' 12 minutes (bloom-176b-chronicles.json).
 //
 // Issue 5's target is 10% for every check. The Megatron checks meet it (1T
-// -1.6%, GPT-3 175B -3.9%). BLOOM's step meets issue 3's 10% (-8.8%); its
-// whole run does not yet (about -15%; reasons in docs/run-model.md): that
-// test case guards today's accuracy so that it cannot silently get worse; it
-// is NOT the target, and the issue stays open until it is met.
+// -1.6%, GPT-3 175B -3.9%); so do BLOOM's step (-0.8%), its evaluation
+// (+1.9%) and its whole run (days -7.1%, GPU-hours and the energy at TDP
+// -6.5%), with Jean Zay's Omni-Path at NCCL's bus bandwidth measured on
+// those nodes (jean_zay_network_test.cpp; docs/run-model.md says what the
+// rest of the gap is).
 #include <cmath>
 #include <cstdio>
 
@@ -96,7 +97,7 @@ TEST_CASE("BLOOM 176B: an evaluation (29 forward-only batches) within 10% of the
   CHECK(std::abs(error) < 0.10);
 }
 
-TEST_CASE("Known gaps (target 10% not met): BLOOM's whole run") {
+TEST_CASE("BLOOM 176B: whole-run days, GPU-hours and GPU energy at TDP within 10%") {
   std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
 
   const auto bloom = data("bloom-176b.json");
@@ -110,18 +111,19 @@ TEST_CASE("Known gaps (target 10% not met): BLOOM's whole run") {
                                     job_gpus * w.run.days_mean * 24);
   // The published energy is GPU-hours x the A100's 400 W TDP, not a
   // measurement: compared like for like (cost.accelerator_tdp_mwh), which
-  // is the GPU-hours check again by construction (printed, not checked twice),
-  // and the power model's figure, which is checked.
+  // is the GPU-hours check again by construction. The power model's figure
+  // is printed beside it: below the TDP bound, as a GPU that is not always
+  // busy draws less (about 340 W while stepping, idle power in stops).
   const double job_share = job_gpus / w.cost.allocated_gpus;
-  const double energy_error = report("BLOOM GPU energy at TDP, kWh", published.at("gpu_energy_kwh").get<double>(),
-                                     w.cost.accelerator_tdp_mwh * 1000 * job_share);
-  const double modelled_error = report("  modelled GPU power instead", published.at("gpu_energy_kwh").get<double>(),
-                                       w.cost.accelerator_mwh * 1000 * job_share);
-  // Today: -14.9%, -14.4%, -14.4% at TDP and -30.7% with the power model
-  // (docs/run-model.md: the step's -9%, stops the default preset does not
-  // produce, the last 3 days on 24 nodes).
-  CHECK(std::abs(days_error) < 0.16);
-  CHECK(std::abs(hours_error) < 0.16);
+  const double tdp_kwh = w.cost.accelerator_tdp_mwh * 1000 * job_share;
+  const double modelled_kwh = w.cost.accelerator_mwh * 1000 * job_share;
+  const double energy_error = report("BLOOM GPU energy at TDP, kWh", published.at("gpu_energy_kwh").get<double>(), tdp_kwh);
+  report("  modelled GPU power instead", published.at("gpu_energy_kwh").get<double>(), modelled_kwh);
+  // Today: -7.1%, -6.5%, -6.5% (docs/run-model.md: stops the default
+  // preset does not produce, the last days on 24 nodes).
+  CHECK(std::abs(days_error) < 0.10);
+  CHECK(std::abs(hours_error) < 0.10);
   CHECK(energy_error == Approx(hours_error).margin(1e-9));   // the same quantity, as published
-  CHECK(std::abs(modelled_error) < 0.33);
+  CHECK(modelled_kwh < tdp_kwh);
+  CHECK(modelled_kwh > 0.5 * tdp_kwh);
 }
