@@ -92,7 +92,7 @@ TEST_CASE("orrery run writes a Chrome trace with one track per rank and stream")
   CHECK(t.find("tp_all_reduce") != std::string::npos);
 }
 
-TEST_CASE("Bad input exits with code 2 and names the problem; no output file is written") {
+TEST_CASE("Bad input exits with code 2 and names the problem, no output file is written") {
   const fs::path d = temp_dir("bad");
   {
     std::ofstream(d / "bad.json") << R"({"name": "x", "model": "llama3-70b", "paralelism": {}})";

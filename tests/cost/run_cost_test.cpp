@@ -96,7 +96,7 @@ TEST_CASE("Energy by cause: step power while computing, idle power otherwise, ho
   CHECK(c.embodied_tco2e == 0);
 }
 
-TEST_CASE("Evaluation is billed and powered like computing; the TDP bound counts every GPU at TDP") {
+TEST_CASE("Evaluation is billed and powered like computing, the TDP bound counts every GPU at TDP") {
   RunSimulation run = hand_run();
   run.time_mean.productive_s -= 1800;   // half an hour of the 10 h was evaluation
   run.time_mean.evaluation_s = 1800;

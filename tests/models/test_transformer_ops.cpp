@@ -163,7 +163,7 @@ TEST_CASE("bytes of a toy layer, counted by hand") {
   CHECK(flash.count("softmax") == 0);
 }
 
-TEST_CASE("unfused ALiBi writes the bias into the score buffer; relu costs what gelu does") {
+TEST_CASE("unfused ALiBi writes the bias into the score buffer, relu costs what gelu does") {
   // The toy layer (32 scores of 2 bytes) with ALiBi: one forward pass writes
   // the broadcast bias (64 bytes) and the Q K^T GEMM reads it back (64): 128.
   auto alibi = toy();

@@ -87,7 +87,7 @@ TEST_CASE("D-mod-K: the path depends on the destination only") {
   }
 }
 
-TEST_CASE("fabric.routing auto takes the fabric link's routing; bad names are errors") {
+TEST_CASE("fabric.routing auto takes the fabric link's routing, bad names are errors") {
   ClusterSpec c = three_tier_32("auto");
   c.fabric.link.routing = "d_mod_k";   // as the catalog's InfiniBand links say
   const Topology ib(c);

@@ -32,7 +32,7 @@ TEST_CASE("Daly's reference cases: 117, 57 and 9.1 minutes") {
   CHECK(cases == 3);
 }
 
-TEST_CASE("Young's interval is sqrt(2 delta M); Daly's is M once delta >= 2M") {
+TEST_CASE("Young's interval is sqrt(2 delta M), Daly's is M once delta >= 2M") {
   // delta 5 min, M 24 h: sqrt(2 x 300 x 86,400) = 7,200 s.
   CHECK(young_interval_s(300, 86400) == Approx(7200));
   // delta 2 s, M 10,000 s: sqrt(40,000) = 200 s.

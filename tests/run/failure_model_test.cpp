@@ -70,7 +70,7 @@ TEST_CASE("The Meta research-cluster presets: 6.50 and 2.34 failures per 1000 no
   CHECK_THROWS_AS(failure_preset_rates("bogus"), std::invalid_argument);
 }
 
-TEST_CASE("Overrides replace one cause; spot pricing adds preemptions per node") {
+TEST_CASE("Overrides replace one cause, spot pricing adds preemptions per node") {
   Scenario s;
   s.cluster = cluster(10);
   s.failures.preset = "none";
@@ -86,7 +86,7 @@ TEST_CASE("Overrides replace one cause; spot pricing adds preemptions per node")
   }
 }
 
-TEST_CASE("Per-cause detection times replace recovery.detection_s for their cause; the mean is rate-weighted") {
+TEST_CASE("Per-cause detection times replace recovery.detection_s for their cause, the mean is rate-weighted") {
   Scenario s;
   s.cluster = cluster(10);
   s.failures.preset = "none";

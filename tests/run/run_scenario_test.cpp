@@ -32,7 +32,7 @@ std::string error_of(const json& doc) {
 
 }  // namespace
 
-TEST_CASE("The run sections default to the declared values; failures.seed to the scenario's seed") {
+TEST_CASE("The run sections default to the declared values, failures.seed to the scenario's seed") {
   const Scenario s = parse(base());
   CHECK(s.failures.preset == "default");
   CHECK(s.failures.trials == 100);
@@ -70,7 +70,7 @@ TEST_CASE("The run sections reach the Scenario") {
   CHECK(s.cost.grid_region == "norway");
 }
 
-TEST_CASE("Owned hardware needs its price; a grid region and an intensity do not go together") {
+TEST_CASE("Owned hardware needs its price, a grid region and an intensity do not go together") {
   json doc = base();
   doc["cost"] = {{"pricing", "owned"}};
   CHECK_THAT(error_of(doc), Catch::Contains("cost.capex_usd_per_gpu: 0"));

@@ -154,7 +154,7 @@ TEST_CASE("No checkpoint interval: one segment, no stall") {
   CHECK(simulate_run(p).checkpoint_interval_rule == "none");
 }
 
-TEST_CASE("Planned maintenance: a final checkpoint, the stop, a restart and a reload; nothing lost") {
+TEST_CASE("Planned maintenance: a final checkpoint, the stop, a restart and a reload, nothing lost") {
   RunPlan p = base_plan();
   p.steps = 10800;                       // 108,000 s = 30 h of work
   p.interval_s = INFINITY;
@@ -195,7 +195,7 @@ TEST_CASE("Time by cause adds up to every trial's wall-clock time") {
     }
 }
 
-TEST_CASE("Without spares the job waits for the repair; with enough spares it never waits") {
+TEST_CASE("Without spares the job waits for the repair, with enough spares it never waits") {
   RunPlan p = base_plan();
   p.steps = 20000;
   p.detection_s = 0;                      // the wait then starts at the failure itself
@@ -239,7 +239,7 @@ TEST_CASE("A failure loses the work since the last checkpoint that finished writ
   CHECK(trace.progress.back().fraction_done == 1);
 }
 
-TEST_CASE("Same seed, same numbers; another seed, other numbers") {
+TEST_CASE("Same seed, same numbers, another seed, other numbers") {
   RunPlan p = base_plan();
   p.steps = 20000;
   p.causes = {cause("gpu", 20000, 1), cause("software", 30000, 0)};

@@ -120,7 +120,7 @@ TEST_CASE("Expert gradients reduce over dp / ep replicas, the rest over dp") {
   CHECK(all == Approx(stage_parameters_per_rank(s, RankLayout(1, 1, 8, 8), 0) * 4 + 36 * kExpertParams * 4));
 }
 
-TEST_CASE("Expert memory divides by ep; ZeRO shards experts over dp / ep") {
+TEST_CASE("Expert memory divides by ep, ZeRO shards experts over dp / ep") {
   Scenario s = tiny_moe(8, 1);
   const RankLayout layout(1, 1, 8, s.model.layers);
   const StageMemory one = estimate_memory(s, layout)[0];

@@ -60,7 +60,7 @@ TEST_CASE("micro_batch auto: the fastest candidate's own result, which names it"
   CHECK_THROWS_AS(simulate_step(s), std::invalid_argument);
 }
 
-TEST_CASE("micro_batch auto: the one word the integer key takes; other words are errors that say so") {
+TEST_CASE("micro_batch auto: the one word the integer key takes, other words are errors that say so") {
   std::ifstream in(std::string(ORRERY_SOURCE_DIR) + "/scenarios/validation/megatron-sc21-gpt-1.7b.json");
   nlohmann::json doc = nlohmann::json::parse(in);
   const Catalog catalog = Catalog::builtin();

@@ -30,7 +30,7 @@ TEST_CASE("RankLayout splits layers evenly, extras to the middle stages") {
   CHECK(uneven.stage_span(3).first_layer == 8);
 }
 
-TEST_CASE("RankLayout with context and expert parallelism: tp, cp, dp, pp; EP groups inside dp") {
+TEST_CASE("RankLayout with context and expert parallelism: tp, cp, dp, pp, EP groups inside dp") {
   // tp 2, cp 2, dp 4, pp 2, ep 2: 32 ranks.
   // rank = stage*(dp*cp*tp) + dp_index*(cp*tp) + cp_index*tp + tp_index
   RankLayout l(2, 2, 4, 8, 2, 2);
