@@ -90,30 +90,31 @@ TEST_CASE("catalog accelerators: the expected entries, exact keys, sources, sane
 TEST_CASE("catalog links: the expected entries, exact keys, sources, positive numbers") {
   const json links = load("links.json", "links");
   for (const char* name : {"nvlink2", "nvlink3", "nvlink4", "nvlink5", "pcie4-x16", "pcie5-x16", "ib-edr",
-                           "ib-hdr", "ib-ndr", "ib-xdr", "roce-400g", "omnipath-100", "tpu-ici-v4",
+                           "ib-hdr", "ib-ndr", "ib-xdr", "roce-400g", "omnipath-100", "omnipath-100-staged", "tpu-ici-v4",
                            "tpu-ici-v5p", "infinity-fabric"}) {
     CHECK(links.contains(name));
   }
   const std::set<std::string> members = {"bandwidth_gb_per_s", "latency_us", "source"};
   for (const auto& [name, e] : links.items()) {
     INFO(name);
-    // InfiniBand links say their fabric is routed by destination (D-mod-K);
-    // the others take the default, ECMP.
+    // InfiniBand and Omni-Path links say their fabric is routed by
+    // destination (D-mod-K); the others take the default, ECMP.
     const bool ib = name.rfind("ib-", 0) == 0;
-    // NVLink, PCIe, InfiniBand, RoCE and Omni-Path carry a measured
-    // efficiency; links without a published measurement (TPU ICI, Infinity
-    // Fabric) do not.
+    const bool by_destination = ib || name.rfind("omnipath-", 0) == 0;
+    // NVLink, PCIe, InfiniBand, RoCE and Jean Zay's Omni-Path ports carry a
+    // measured efficiency; links without a published measurement (TPU ICI,
+    // Infinity Fabric, the Omni-Path wire) do not.
     const bool measured = ib || name.rfind("nvlink", 0) == 0 || name.rfind("pcie", 0) == 0 ||
-                          name == "roce-400g" || name == "omnipath-100";
+                          name == "roce-400g" || name == "omnipath-100-staged";
     std::set<std::string> expected = members;
-    if (ib) expected.insert("routing");
+    if (by_destination) expected.insert("routing");
     if (measured) expected.insert("efficiency");
     CHECK(keys_of(e) == expected);
-    if (ib) CHECK(e.at("routing").get<std::string>() == "d_mod_k");
+    if (by_destination) CHECK(e.at("routing").get<std::string>() == "d_mod_k");
     if (measured) {
-      // Omni-Path's is NCCL's on Jean Zay without GPUDirect RDMA (0.405,
-      // derived in tests/validation/jean_zay_network_test.cpp).
-      CHECK(e.at("efficiency").get<double>() > (name == "omnipath-100" ? 0.3 : 0.5));
+      // The staged Omni-Path port's is NCCL's on Jean Zay without GPUDirect
+      // RDMA (derived in tests/validation/jean_zay_network_test.cpp).
+      CHECK(e.at("efficiency").get<double>() > (name == "omnipath-100-staged" ? 0.3 : 0.5));
       CHECK(e.at("efficiency").get<double>() < 1);
       CHECK(e.at("source").get<std::string>().find("efficiency") != std::string::npos);
     }
@@ -161,5 +162,5 @@ TEST_CASE("catalog nodes: exact keys, sources, and every reference resolves") {
   }
   // BLOOM's Jean Zay nodes: 4 Omni-Path 100 Gb/s NICs for 8 GPUs.
   CHECK(nodes.at("jean-zay-a100").at("nics_per_node").get<int>() == 4);
-  CHECK(nodes.at("jean-zay-a100").at("nic_link").get<std::string>() == "omnipath-100");
+  CHECK(nodes.at("jean-zay-a100").at("nic_link").get<std::string>() == "omnipath-100-staged");
 }
