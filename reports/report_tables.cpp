@@ -304,6 +304,15 @@ ReportSection distribution_section(const RunReport& r) {
                                                     {"p50 (median)", sig3(run.days_p50, "run.days_p50")},
                                                     {"p90", sig3(run.days_p90, "run.days_p90")},
                                                 }));
+  ReportTable spread{"Across trials", {"", "p10", "p50", "p90", "mean"}, {false, true, true, true, true}, {}};
+  spread.rows.push_back({text("effective training time ratio"), percent(run.ettr_p10, "run.ettr_p10"),
+                         percent(run.ettr_p50, "run.ettr_p50"), percent(run.ettr_p90, "run.ettr_p90"),
+                         percent(run.ettr, "run.ettr")});
+  spread.rows.push_back({text("interruptions"), sig3(run.interruptions_p10, "run.interruptions_p10"),
+                         sig3(run.interruptions_p50, "run.interruptions_p50"),
+                         sig3(run.interruptions_p90, "run.interruptions_p90"),
+                         sig3(run.interruptions, "run.interruptions")});
+  sec.tables.push_back(std::move(spread));
   return sec;
 }
 
@@ -314,13 +323,20 @@ ReportSection cost_section(const RunReport& r) {
       "${} in all ({} pricing): every allocated GPU is paid for the whole wall-clock time, so failures cost "
       "money through rework, restarts, checkpoint stalls and idle time.",
       format_scaled(c.usd), c.pricing);
-  ReportTable t{"Dollars by cause", {"cause", "USD", "share"}, {false, true, true}, {}};
+  ReportTable t{"Dollars by cause",
+                {"cause", "USD", "share", "GPU-hours", "USD per M tokens"},
+                {false, true, true, true, true},
+                {}};
   const double total = c.usd_by_cause.total();
   for (const CauseRow& cause : kCostCauses) {
     const double v = c.usd_by_cause.*cause.member;
-    t.rows.push_back({text(cause.label), dollars(v, std::string("cost.by_cause.") + cause.key), percent(share(v, total))});
+    t.rows.push_back({text(cause.label), dollars(v, std::string("cost.by_cause.") + cause.key), percent(share(v, total)),
+                      scaled(c.gpu_hours_by_cause.*cause.member, std::string("cost.gpu_hours_by_cause.") + cause.key),
+                      sig3(c.usd_per_million_tokens_by_cause.*cause.member,
+                           std::string("cost.usd_per_million_tokens_by_cause.") + cause.key, {}, "$")});
   }
-  t.rows.push_back({text("total"), dollars(c.usd, "cost.usd"), percent(1)});
+  t.rows.push_back({text("total"), dollars(c.usd, "cost.usd"), percent(1), scaled(c.gpu_hours, "cost.gpu_hours"),
+                    sig3(c.usd_per_million_tokens, "cost.usd_per_million_tokens", {}, "$")});
   sec.tables.push_back(std::move(t));
   sec.tables.push_back(pairs("Unit costs", {
                                                {"GPU-hours", scaled(c.gpu_hours, "cost.gpu_hours")},

@@ -122,7 +122,8 @@ void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
   row(out, "no failures", fmt::format("{} days", format_3sig(run.failure_free_days)));
   row(out, "time", fmt::format("{} days median, p10 {}, p90 {} (mean {})", format_3sig(run.days_p50),
                                format_3sig(run.days_p10), format_3sig(run.days_p90), format_3sig(run.days_mean)));
-  row(out, "ETTR", fmt::format("{} (productive / wall-clock time)", format_percent(run.ettr)));
+  row(out, "ETTR", fmt::format("{} (productive / wall-clock time), p10 {}, p90 {}", format_percent(run.ettr),
+                               format_percent(run.ettr_p10), format_percent(run.ettr_p90)));
 
   // Causes by mean count, most frequent first; ties by name (the map's order).
   std::vector<std::pair<std::string, double>> causes;
@@ -136,7 +137,10 @@ void render_run(Out out, const Scenario& scenario, const RunSimulation& run) {
     list += ' ';
     list += format_3sig(n);
   }
-  row(out, "interruptions", run.interruptions > 0 ? format_3sig(run.interruptions) + " per run" + list : "none");
+  row(out, "interruptions",
+      run.interruptions > 0 ? fmt::format("{} per run (p10 {}, p90 {}){}", format_3sig(run.interruptions),
+                                          format_3sig(run.interruptions_p10), format_3sig(run.interruptions_p90), list)
+                            : "none");
 
   if (run.checkpoint_interval_s > 0)
     row(out, "checkpoints", fmt::format("every {} ({}), {} stall, {}", format_duration(run.checkpoint_interval_s),

@@ -56,6 +56,8 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
   const TimeByCause& t = run.time_mean;
   const double wall_s = t.total_s();
   r.gpu_hours = r.allocated_gpus * wall_s / 3600;
+  r.gpu_hours_by_cause = by_cause(t, [&](double seconds, bool) { return job_gpus * seconds / 3600; });
+  r.gpu_hours_by_cause.idle += spare_gpus * wall_s / 3600;
 
   // Hardware dollars: the job's GPUs by cause, the spares' as idle.
   r.usd_by_cause = by_cause(t, [&](double seconds, bool) { return job_gpus * r.usd_per_gpu_hour * seconds / 3600; });
@@ -96,7 +98,9 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
                       r.usd_by_cause.idle + power_usd.idle};
   }
   r.usd = r.usd_by_cause.total();
-  r.usd_per_million_tokens = s.training.total_tokens > 0 ? r.usd / (s.training.total_tokens / 1e6) : 0;
+  const double per_million_tokens = s.training.total_tokens > 0 ? 1e6 / s.training.total_tokens : 0;
+  r.usd_per_million_tokens = r.usd * per_million_tokens;
+  r.usd_per_million_tokens_by_cause = scaled(r.usd_by_cause, per_million_tokens);
 
   r.tco2e_by_cause = scaled(kwh, r.grid_gco2_per_kwh / 1e6);   // g/kWh x kWh = g; 1e6 g per tonne
   r.tco2e = r.tco2e_by_cause.total();

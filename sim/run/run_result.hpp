@@ -64,7 +64,9 @@ struct RunSimulation {
   double failure_free_days = 0;         // steps x step time, no interruption
   double days_mean = 0, days_p10 = 0, days_p50 = 0, days_p90 = 0;
   double ettr = 0;                      // mean over trials of productive / wall
+  double ettr_p10 = 0, ettr_p50 = 0, ettr_p90 = 0;
   double interruptions = 0;             // mean per trial
+  double interruptions_p10 = 0, interruptions_p50 = 0, interruptions_p90 = 0;
   std::map<std::string, double> interruptions_by_cause;   // mean per trial
   TimeByCause time_mean;                // mean per trial
   std::vector<double> days_per_trial;   // in trial order (for the distribution chart)
@@ -95,6 +97,8 @@ struct RunCost {
   double usd_per_gpu_hour = 0;         // what one allocated GPU costs per hour (owned: capex + operations)
   double grid_gco2_per_kwh = 0;        // the intensity used (a region preset or the scenario's number)
   CostByCause usd_by_cause;
+  CostByCause usd_per_million_tokens_by_cause;   // usd_by_cause per 10^6 training tokens
+  CostByCause gpu_hours_by_cause;      // the job's GPUs by cause, the spares' as idle
   CostByCause mwh_by_cause;
   CostByCause tco2e_by_cause;
 };

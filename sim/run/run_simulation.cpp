@@ -5,6 +5,9 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -366,6 +369,12 @@ double percentile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (rank - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
 }
 
+// The 10th, 50th and 90th percentiles of a sample.
+std::tuple<double, double, double> deciles(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {percentile(v, 0.10), percentile(v, 0.50), percentile(v, 0.90)};
+}
+
 // Daly's expected wall time (exponential failures, checkpoint_model.hpp);
 // infinity when it overflows.
 double expected_wall_s(const RunPlan& plan) {
@@ -447,12 +456,15 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
   r.failure_free_days = (work + checkpoints * plan.checkpoint_stall_s()) / kDay;
 
   std::vector<double> interruptions(plan.causes.size(), 0.0);
+  std::vector<double> ettr_per_trial, interruptions_per_trial;
   const double n = plan.trials;
   for (int t = 0; t < plan.trials; ++t) {
     const TrialResult tr = simulate_trial(plan, t);
     r.days_per_trial.push_back(tr.wall_s / kDay);
-    r.ettr += tr.wall_s > 0 ? tr.time.productive_s / tr.wall_s / n : 1.0 / n;
-    r.interruptions += tr.total_interruptions() / n;
+    ettr_per_trial.push_back(tr.wall_s > 0 ? tr.time.productive_s / tr.wall_s : 1.0);
+    interruptions_per_trial.push_back(tr.total_interruptions());
+    r.ettr += ettr_per_trial.back() / n;
+    r.interruptions += interruptions_per_trial.back() / n;
     for (std::size_t c = 0; c < interruptions.size(); ++c) interruptions[c] += tr.interruptions[c] / n;
     r.time_mean.productive_s += tr.time.productive_s / n;
     r.time_mean.rework_s += tr.time.rework_s / n;
@@ -466,11 +478,10 @@ RunSimulation simulate_run(RunPlan plan, bool search) {
   for (std::size_t c = 0; c < interruptions.size(); ++c)
     r.interruptions_by_cause[plan.causes[c].name] = interruptions[c];
 
-  std::vector<double> sorted = r.days_per_trial;
-  std::sort(sorted.begin(), sorted.end());
-  r.days_p10 = percentile(sorted, 0.10);
-  r.days_p50 = percentile(sorted, 0.50);
-  r.days_p90 = percentile(sorted, 0.90);
+  std::tie(r.days_p10, r.days_p50, r.days_p90) = deciles(r.days_per_trial);
+  std::tie(r.ettr_p10, r.ettr_p50, r.ettr_p90) = deciles(std::move(ettr_per_trial));
+  std::tie(r.interruptions_p10, r.interruptions_p50, r.interruptions_p90) =
+      deciles(std::move(interruptions_per_trial));
 
   // The representative trial: days nearest the median (the first such), run
   // again with its timeline recorded (same streams, same numbers).

@@ -71,6 +71,18 @@ TEST_CASE("Rental cost by cause: every allocated GPU for the whole wall-clock ti
   CHECK(c.usd_by_cause.idle == Approx(334));
   CHECK(c.usd == Approx(1270));                         // = 508 GPU-hours x $2.5
   CHECK(c.usd_per_million_tokens == Approx(1.27));      // 1e9 tokens = 1,000 M
+  // GPU-hours by cause: the job's 32 GPUs for each cause's hours, the spare's
+  // 8 GPUs x 12.7 h as idle; they add up to the 508.
+  CHECK(c.gpu_hours_by_cause.productive == Approx(320));
+  CHECK(c.gpu_hours_by_cause.rework == Approx(32));
+  CHECK(c.gpu_hours_by_cause.restart == Approx(16));
+  CHECK(c.gpu_hours_by_cause.checkpoint == Approx(6.4));
+  CHECK(c.gpu_hours_by_cause.idle == Approx(32 + 101.6));
+  CHECK(c.gpu_hours_by_cause.total() == Approx(c.gpu_hours));
+  // Dollars per million tokens by cause: each cause's dollars over 1,000 M tokens.
+  CHECK(c.usd_per_million_tokens_by_cause.productive == Approx(0.8));
+  CHECK(c.usd_per_million_tokens_by_cause.idle == Approx(0.334));
+  CHECK(c.usd_per_million_tokens_by_cause.total() == Approx(c.usd_per_million_tokens));
 }
 
 TEST_CASE("Energy by cause: step power while computing, idle power otherwise, hosts and switches always") {

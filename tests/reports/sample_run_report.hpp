@@ -40,7 +40,13 @@ inline RunSimulation sample_run_simulation() {
   r.time_mean.repair_wait_s = 20000;
   r.time_mean.rework_s = 883008 - r.time_mean.productive_s - 212.28 - 9000 - 20000;
   r.ettr = r.time_mean.productive_s / 883008;   // 0.918
+  r.ettr_p10 = 0.905;
+  r.ettr_p50 = 0.92;
+  r.ettr_p90 = 0.93;
   r.interruptions = 10;
+  r.interruptions_p10 = 7.4;
+  r.interruptions_p50 = 10;
+  r.interruptions_p90 = 12.6;
   r.interruptions_by_cause = {{"gpu", 6}, {"host", 2.4}, {"software", 1.6}};
   // The representative trial (10.1 days = 872,640 s): three interruptions,
   // each losing work back to the last checkpoint (progress dips).
@@ -69,6 +75,11 @@ inline RunCost sample_run_cost() {
   c.usd_by_cause.restart = usd_per_s * 9000;                            // $800.00
   c.usd_by_cause.checkpoint = usd_per_s * 212.28;                       // $18.87
   c.usd_by_cause.idle = usd_per_s * 20000;                              // $1,777.78
+  c.usd_per_million_tokens_by_cause = {c.usd_by_cause.productive / 1e6, 0, c.usd_by_cause.rework / 1e6,
+                                       c.usd_by_cause.restart / 1e6, c.usd_by_cause.checkpoint / 1e6,
+                                       c.usd_by_cause.idle / 1e6};
+  c.gpu_hours_by_cause = {c.usd_by_cause.productive / 2.5, 0, c.usd_by_cause.rework / 2.5,
+                          c.usd_by_cause.restart / 2.5, c.usd_by_cause.checkpoint / 2.5, c.usd_by_cause.idle / 2.5};
   c.avg_power_w_per_gpu = 600;
   // Energy by cause: 32 MWh split as chosen; carbon at 400 g/kWh = 0.4 t/MWh.
   c.mwh_by_cause = {29.4, 0, 1.6, 0.3, 0.02, 0.68};   // no evaluation

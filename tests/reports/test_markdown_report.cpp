@@ -71,8 +71,8 @@ TEST_CASE("Markdown tables are well-formed GFM tables") {
       CHECK(lines[k].ends_with("|"));
     }
   }
-  // Summary 1, scenario 5, step 2, memory 1, run 3, days 1, cost 2, energy 2, assumptions 1.
-  CHECK(tables == 18);
+  // Summary 1, scenario 5, step 2, memory 1, run 3, days 2, cost 2, energy 2, assumptions 1.
+  CHECK(tables == 19);
 }
 
 TEST_CASE("Markdown carries every figure of the report tables") {

@@ -66,7 +66,9 @@ TEST_CASE("every figure in the report tables equals the results JSON") {
   // The headline figures the issue asks for, and a good share of the rest.
   for (const char* k : {"run.days_p50", "run.days_p90", "cost.usd", "cost.usd_per_million_tokens", "cost.energy_mwh",
                         "cost.tco2e", "step.mfu", "run.ettr", "run.interruptions", "run.checkpoint_interval_s",
-                        "cost.by_cause.rework", "memory.per_stage[1].peak_gib", "step.breakdown.bubble_s"})
+                        "cost.by_cause.rework", "memory.per_stage[1].peak_gib", "step.breakdown.bubble_s",
+                        "run.ettr_p10", "run.interruptions_p90", "cost.gpu_hours_by_cause.idle",
+                        "cost.usd_per_million_tokens_by_cause.productive"})
     CHECK(keys.count(k) == 1);
   CHECK(keys.size() >= 70);
 }
@@ -88,6 +90,10 @@ TEST_CASE("headline figures are formatted as worked out by hand") {
   CHECK(shown("cost.by_cause.rework") == "$3.84 k"); // 43,172.55 s x 128 x $2.50 / 3600
   CHECK(shown("run.checkpoint_interval_s") == "3600 s (1.00 h, fixed)");
   CHECK(shown("run.job_mtbf_s") == "86400 s (1.00 days)");
+  CHECK(shown("run.ettr_p10") == "90.5%");
+  CHECK(shown("run.interruptions_p90") == "12.6");
+  CHECK(shown("cost.gpu_hours_by_cause.idle") == "711");   // 128 GPUs x 20,000 s / 3600
+  CHECK(shown("cost.usd_per_million_tokens_by_cause.productive") == "$0.0721");   // $72,055.39 / 1e6
 }
 
 TEST_CASE("rounding noise is shown as zero") {

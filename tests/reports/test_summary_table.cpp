@@ -106,9 +106,9 @@ TEST_CASE("summary run: days by percentile, ETTR, interruptions, checkpoints, ti
   CHECK(line_with(s, "steps").ends_with("238 k of 3.40 s"));             // 1e12 / 4,194,304 = 238,419
   CHECK(line_with(s, "no failures").ends_with("9.38 days"));              // 810,623 s / 86,400
   CHECK(contains(s, "10.1 days median, p10 9.88, p90 10.7 (mean 10.2)"));
-  CHECK(line_with(s, "ETTR").ends_with("91.8% (productive / wall-clock time)"));   // 810,623 / 883,008
+  CHECK(line_with(s, "ETTR").ends_with("91.8% (productive / wall-clock time), p10 90.5%, p90 93.0%"));   // 810,623 / 883,008
   // Most frequent cause first.
-  CHECK(line_with(s, "interruptions").ends_with("10.0 per run: gpu 6.00, host 2.40, software 1.60"));
+  CHECK(line_with(s, "interruptions").ends_with("10.0 per run (p10 7.40, p90 12.6): gpu 6.00, host 2.40, software 1.60"));
   // 3600 s = 1.00 h; 0.943 s stall; 94.3 GB (6,738,415,616 x 14 bytes).
   CHECK(line_with(s, "checkpoints").ends_with("every 1.00 h (fixed), 0.943 s stall, 94.3 GB"));
   // rework 883,008 - 810,623 - 212 - 9,000 - 20,000 = 43,173 s = 12.0 h.

@@ -1,5 +1,7 @@
 // The run simulation on hand-built plans whose outcome follows by hand.
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -287,4 +289,35 @@ TEST_CASE("A run that cannot finish is an input error, not a hang") {
   p.causes = {cause("gpu", 100, 1)};      // a failure every 100 s, a recovery of 1,000 s
   p.spare_nodes = 1000;
   CHECK_THROWS_AS(simulate_run(p), InputError);
+}
+
+TEST_CASE("ETTR and interruptions have deciles across trials, by linear interpolation like the days'") {
+  RunPlan p = base_plan();
+  p.steps = 20000;
+  p.causes = {cause("gpu", 20000, 1), cause("software", 30000, 0)};
+  p.spare_nodes = 5;
+  p.trials = 11;   // deciles fall on order statistics 1, 5 and 9 (0-based): no interpolation
+  const RunSimulation r = simulate_run(p);
+  std::vector<double> ettr, interruptions;
+  for (int t = 0; t < p.trials; ++t) {
+    const TrialResult tr = simulate_trial(p, t);
+    ettr.push_back(tr.time.productive_s / tr.wall_s);
+    interruptions.push_back(tr.total_interruptions());
+  }
+  std::sort(ettr.begin(), ettr.end());
+  std::sort(interruptions.begin(), interruptions.end());
+  CHECK(ettr.front() < ettr.back());   // the trials differ, so the check below is not trivial
+  CHECK(r.ettr_p10 == ettr[1]);
+  CHECK(r.ettr_p50 == ettr[5]);
+  CHECK(r.ettr_p90 == ettr[9]);
+  CHECK(r.interruptions_p10 == interruptions[1]);
+  CHECK(r.interruptions_p50 == interruptions[5]);
+  CHECK(r.interruptions_p90 == interruptions[9]);
+  // 12 trials: the 10th percentile sits 0.1 of the way from order statistic 1 to 2.
+  p.trials = 12;
+  const RunSimulation twelve = simulate_run(p);
+  std::vector<double> days;
+  for (int t = 0; t < p.trials; ++t) days.push_back(simulate_trial(p, t).wall_s / 86400);
+  std::sort(days.begin(), days.end());
+  CHECK(twelve.days_p10 == Approx(days[1] + 0.1 * (days[2] - days[1])).epsilon(1e-12));
 }
