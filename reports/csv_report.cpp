@@ -47,7 +47,8 @@ std::string unit_of_name(std::string_view name) {
     if (ends_with(name, r.suffix) || (r.suffix.front() == '_' && name == r.suffix.substr(1)))
       return std::string(r.unit);
   if (name.starts_with("days_")) return "days";  // days_p50, days_mean
-  if (name == "mfu" || name == "hfu" || name == "ettr" || name.ends_with("_fraction")) return "fraction";
+  if (name == "mfu" || name == "hfu" || name == "ettr" || name.starts_with("ettr_") || name.ends_with("_fraction"))
+    return "fraction";   // ettr_p10 ...
   return {};
 }
 

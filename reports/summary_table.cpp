@@ -169,7 +169,7 @@ void render_cost(Out out, const Scenario& scenario, const RunCost& cost) {
   row(out, "per M tokens", fmt::format("${}", format_3sig(cost.usd_per_million_tokens)));
   row(out, "energy", fmt::format("{} MWh at PUE {:.2f} ({} W per GPU while stepping)", format_3sig(cost.energy_mwh),
                                  in.pue, format_3sig(cost.avg_power_w_per_gpu)));
-  std::string carbon = fmt::format("{} tCO2e at {} gCO2/kWh", format_3sig(cost.tco2e),
+  std::string carbon = fmt::format("{} tCO2e at {} gCO2e/kWh", format_3sig(cost.tco2e),
                                    format_3sig(cost.grid_gco2_per_kwh));
   if (in.grid_region != "custom") carbon += " (" + in.grid_region + ")";
   if (cost.embodied_tco2e > 0) carbon += fmt::format(", plus {} t embodied", format_3sig(cost.embodied_tco2e));

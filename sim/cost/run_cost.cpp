@@ -55,13 +55,11 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
 
   const TimeByCause& t = run.time_mean;
   const double wall_s = t.total_s();
-  r.gpu_hours = r.allocated_gpus * wall_s / 3600;
+  // GPU-hours and hardware dollars: the job's GPUs by cause, the spares' as idle.
   r.gpu_hours_by_cause = by_cause(t, [&](double seconds, bool) { return job_gpus * seconds / 3600; });
   r.gpu_hours_by_cause.idle += spare_gpus * wall_s / 3600;
-
-  // Hardware dollars: the job's GPUs by cause, the spares' as idle.
-  r.usd_by_cause = by_cause(t, [&](double seconds, bool) { return job_gpus * r.usd_per_gpu_hour * seconds / 3600; });
-  r.usd_by_cause.idle += spare_gpus * r.usd_per_gpu_hour * wall_s / 3600;
+  r.gpu_hours = r.gpu_hours_by_cause.total();
+  r.usd_by_cause = scaled(r.gpu_hours_by_cause, r.usd_per_gpu_hour);
 
   // Facility energy in kWh: power (W) x seconds / 3.6e6 x PUE.
   const double kwh_per_ws = cost.pue / 3.6e6;

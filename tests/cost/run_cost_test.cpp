@@ -136,6 +136,9 @@ TEST_CASE("Owned hardware: amortized capex plus operations plus electricity") {
   // Productive: 32 GPUs x 10 h x 1.0273973 + 275.85 kWh x $0.1.
   CHECK(c.usd_by_cause.productive == Approx(328.76712 + 27.585));
   CHECK(c.usd_by_cause.total() == Approx(c.usd));
+  // Per million tokens (1e9 tokens = 1,000 M), electricity included.
+  CHECK(c.usd_per_million_tokens_by_cause.productive == Approx((328.76712 + 27.585) / 1000));
+  CHECK(c.usd_per_million_tokens_by_cause.total() == Approx(c.usd / 1000));
 }
 
 TEST_CASE("A price per node-hour replaces the price per GPU-hour") {

@@ -61,6 +61,7 @@ TEST_CASE("CSV units follow the key naming convention") {
   CHECK(unit_of_key("run.failure_free_days") == "days");
   CHECK(unit_of_key("run.seconds") == "s");
   CHECK(unit_of_key("run.ettr") == "fraction");
+  CHECK(unit_of_key("run.ettr_p10") == "fraction");
   CHECK(unit_of_key("step.tokens_per_s") == "tokens/s");
   CHECK(unit_of_key("step.tflops_per_gpu") == "TFLOP/s");
   CHECK(unit_of_key("step.model_flops") == "FLOP");
@@ -68,6 +69,8 @@ TEST_CASE("CSV units follow the key naming convention") {
   // By cause: in the unit of the parent.
   CHECK(unit_of_key("cost.by_cause.rework") == "USD");
   CHECK(unit_of_key("cost.energy_mwh_by_cause.idle") == "MWh");
+  CHECK(unit_of_key("cost.gpu_hours_by_cause.idle") == "GPU-hours");
+  CHECK(unit_of_key("cost.usd_per_million_tokens_by_cause.rework") == "USD/million tokens");
   CHECK(unit_of_key("cost.accelerator_tdp_mwh") == "MWh");
   CHECK(unit_of_key("run.eval_s") == "s");
   CHECK(unit_of_key("cost.by_cause.evaluation") == "USD");

@@ -125,7 +125,7 @@ TEST_CASE("summary cost: total, by cause, per token, energy and carbon") {
             .ends_with("productive $72.1 k, rework $3.84 k, restarts $800, checkpoints $18.9, idle $1.78 k"));
   CHECK(line_with(s, "per M tokens").ends_with("$0.0785"));   // $78,492 / 1e6 M tokens
   CHECK(contains(s, "32.0 MWh at PUE 1.20 (600 W per GPU while stepping)"));
-  CHECK(contains(s, "12.8 tCO2e at 400 gCO2/kWh, plus 0.500 t embodied"));
+  CHECK(contains(s, "12.8 tCO2e at 400 gCO2e/kWh, plus 0.500 t embodied"));
 }
 
 TEST_CASE("summary without training tokens says the run was not simulated") {

@@ -306,7 +306,9 @@ TEST_CASE("ETTR and interruptions have deciles across trials, by linear interpol
   }
   std::sort(ettr.begin(), ettr.end());
   std::sort(interruptions.begin(), interruptions.end());
-  CHECK(ettr.front() < ettr.back());   // the trials differ, so the check below is not trivial
+  // The trials differ, so the checks below are not trivial.
+  CHECK(ettr.front() < ettr.back());
+  CHECK(interruptions.front() < interruptions.back());
   CHECK(r.ettr_p10 == ettr[1]);
   CHECK(r.ettr_p50 == ettr[5]);
   CHECK(r.ettr_p90 == ettr[9]);

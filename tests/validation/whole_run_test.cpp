@@ -99,32 +99,42 @@ TEST_CASE("BLOOM 176B: an evaluation (29 forward-only batches) within 10% of the
   CHECK(std::abs(error) < 0.10);
 }
 
-TEST_CASE("BLOOM 176B: whole-run GPU-hours and GPU energy at TDP within 10%, days a known gap") {
-  std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
+// BLOOM's published whole run (bloom-176b.json whole_run), from the run
+// simulation of its scenario. The job's GPUs are compared: the published
+// GPU-hours count the 384 GPUs of the job (48 nodes); ours also count the 4
+// hot spare nodes.
+struct BloomRun {
+  Whole w = simulate("bloom-176b.json");
+  nlohmann::json published = data("bloom-176b.json").at("whole_run");
+  double job_share() const { return w.scenario.cluster.gpus() / static_cast<double>(w.cost.allocated_gpus); }
+};
 
-  const auto bloom = data("bloom-176b.json");
-  const auto& published = bloom.at("whole_run");
-  const Whole w = simulate("bloom-176b.json");
-  const double job_gpus = w.scenario.cluster.gpus();
-  // The published GPU-hours count the 384 GPUs of the job (48 nodes); ours
-  // also count the 4 hot spare nodes, so the job's share is compared.
-  const double days_error = report("BLOOM days (mean of trials)", published.at("days").get<double>(), w.run.days_mean);
-  const double hours_error = report("BLOOM GPU-hours (job GPUs)", published.at("gpu_hours").get<double>(),
-                                    job_gpus * w.run.days_mean * 24);
+TEST_CASE("BLOOM 176B: whole-run GPU-hours and GPU energy at TDP within 10%") {
+  std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
+  const BloomRun b;
+  const double hours_error = report("BLOOM GPU-hours (job GPUs)", b.published.at("gpu_hours").get<double>(),
+                                    b.w.cost.gpu_hours * b.job_share());
   // The published energy is GPU-hours x the A100's 400 W TDP, not a
   // measurement: compared like for like (cost.accelerator_tdp_mwh), which
   // is the GPU-hours check again by construction. The power model's figure
   // is printed beside it: below that bound, as a GPU that is not always busy
   // draws less (about 340 W while stepping, idle power in stops).
-  const double job_share = job_gpus / w.cost.allocated_gpus;
-  const double energy_error = report("BLOOM GPU energy at TDP, kWh", published.at("gpu_energy_kwh").get<double>(),
-                                     w.cost.accelerator_tdp_mwh * 1000 * job_share);
-  const double modelled_error = report("  modelled GPU power instead", published.at("gpu_energy_kwh").get<double>(),
-                                       w.cost.accelerator_mwh * 1000 * job_share);
-  // Today: days -10.2% (guarded, a known gap), GPU-hours and energy at TDP
-  // -9.7%, the power model -28.4%.
-  CHECK(std::abs(days_error) < 0.11);
+  const double energy_error = report("BLOOM GPU energy at TDP, kWh", b.published.at("gpu_energy_kwh").get<double>(),
+                                     b.w.cost.accelerator_tdp_mwh * 1000 * b.job_share());
+  const double modelled_error = report("  modelled GPU power instead", b.published.at("gpu_energy_kwh").get<double>(),
+                                       b.w.cost.accelerator_mwh * 1000 * b.job_share());
+  // Today: -9.7% and -9.7%; the power model -28.4%.
   CHECK(std::abs(hours_error) < 0.10);
   CHECK(energy_error == Approx(hours_error).margin(1e-9));   // the same quantity, as published
+  CHECK(modelled_error < energy_error);                      // below the TDP bound
   CHECK(modelled_error > -0.30);   // a guard: the power model is not the published figure's kind
+}
+
+TEST_CASE("Known gap (target 10% not met): BLOOM 176B's whole-run days") {
+  std::printf("\n  %-36s %12s %12s %8s\n", "check", "published", "predicted", "error");
+  const BloomRun b;
+  // The published 118.2 days are more than the published GPU-hours over 384
+  // GPUs (117.5 days), so the days miss where the GPU-hours do not.
+  const double days_error = report("BLOOM days (mean of trials)", b.published.at("days").get<double>(), b.w.run.days_mean);
+  CHECK(std::abs(days_error) < 0.11);   // today -10.2%, guarded
 }
