@@ -418,6 +418,13 @@ ReportSection assumptions_section(const RunReport& r) {
                   human_duration(s.recovery.restart_s), human_duration(r.run.checkpoint_load_s), s.recovery.spare_nodes,
                   human_duration(s.recovery.repair_hours * 3600), limit),
       "scenario: recovery");
+  const StragglerSpec& st = s.stragglers;
+  add("stragglers",
+      fmt::format("jitter {} of a step per node, slow steps {} of a node's steps adding {}: the step {} longer",
+                  format_percent(st.jitter_fraction), format_percent(st.slow_step_probability),
+                  format_percent(st.slow_step_extra_fraction),
+                  format_percent(r.step.time_s > 0 ? r.run.step_time_s / r.step.time_s - 1 : 0)),
+      "scenario: stragglers (docs/run-model.md)");
   const double interval = r.run.checkpoint_interval_s;
   add("checkpoints",
       fmt::format("{} mode, interval {}, write {} GB/s, read {} GB/s", s.checkpoint.mode,

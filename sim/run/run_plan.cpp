@@ -8,6 +8,7 @@
 
 #include "sim/run/checkpoint_model.hpp"
 #include "sim/run/cluster_shape.hpp"
+#include "sim/run/stragglers.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace orrery {
@@ -53,12 +54,6 @@ int RunPlan::checkpoints_in(double work) const {
   return std::max(0, static_cast<int>(segments) - 1);
 }
 
-double harmonic_number(int n) {
-  double h = 0;
-  for (int i = n; i >= 1; --i) h += 1.0 / i;
-  return h;
-}
-
 double whole_steps_interval(double wanted_s, double step_time_s) {
   if (!std::isfinite(wanted_s) || !(step_time_s > 0)) return kInf;
   return std::max(1.0, std::round(wanted_s / step_time_s)) * step_time_s;
@@ -99,7 +94,7 @@ RunPlan plan_run(const Scenario& s, const StepResult& step, const StepResult* ra
   RunPlan p;
   const double tokens_per_step = static_cast<double>(s.training.global_batch) * s.training.seq_len;
   const int nodes = s.cluster.nodes;
-  const double stragglers = 1 + s.stragglers.jitter_fraction * harmonic_number(nodes);
+  const double stragglers = 1 + expected_straggler_extra(s.stragglers, nodes);
   p.step_time_s = step.time_s * stragglers;
   BatchRamp ramp;
   if (ramp_start != nullptr && ramp_start->time_s > 0)

@@ -13,8 +13,8 @@
 // checkpoint_model.hpp; auto = daly; async rules never go below the write
 // time; search: see simulate_run. The interval is rounded to whole steps
 // (at least one). No failures (M infinite): one segment, no checkpoint.
-// Stragglers: step time x (1 + jitter_fraction x H(nodes)), H the harmonic
-// number: the expected maximum of `nodes` exponential delays (docs/run-model.md).
+// Stragglers: step time x (1 + the slowest node's expected extra time),
+// stragglers.hpp.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -98,6 +98,5 @@ double whole_steps_interval(double wanted_s, double step_time_s);
 // The interval a rule gives ("young", "daly"), async-floored and rounded.
 double rule_interval_s(const RunPlan& plan, const std::string& rule);
 
-double harmonic_number(int n);
 
 }  // namespace orrery

@@ -116,6 +116,8 @@ struct CheckpointSpec {
 
 struct StragglerSpec {
   double jitter_fraction = 0;           // mean extra time per node per step, fraction of the step
+  double slow_step_probability = 0;     // chance that a node's step is a slow one
+  double slow_step_extra_fraction = 0;  // what a slow step adds, fraction of the step
 };
 
 struct Scenario {

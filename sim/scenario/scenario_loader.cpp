@@ -286,7 +286,10 @@ Scenario parse_scenario_in(const nlohmann::json& doc, const Catalog& catalog, co
   s.checkpoint.read_gb_per_s = k.at("read_gb_per_s").get<double>();
   s.checkpoint.host_copy_gb_per_s = k.at("host_copy_gb_per_s").get<double>();
 
-  s.stragglers.jitter_fraction = root.at("stragglers").at("jitter_fraction").get<double>();
+  const nlohmann::json& st = root.at("stragglers");
+  s.stragglers.jitter_fraction = st.at("jitter_fraction").get<double>();
+  s.stragglers.slow_step_probability = st.at("slow_step_probability").get<double>();
+  s.stragglers.slow_step_extra_fraction = st.at("slow_step_extra_fraction").get<double>();
 
   const nlohmann::json& co = root.at("collectives");
   s.collectives.step_overhead_s = co.at("step_overhead_us").get<double>() * 1e-6;

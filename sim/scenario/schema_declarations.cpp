@@ -64,7 +64,7 @@ Section root_section() {
            .target = "recovery"},
           {.key = "checkpoint", .type = FT::section, .doc = "checkpoint interval, mode and storage bandwidth",
            .target = "checkpoint"},
-          {.key = "stragglers", .type = FT::section, .doc = "per-step jitter of the slowest node",
+          {.key = "stragglers", .type = FT::section, .doc = "per-step delays of the slowest node",
            .target = "stragglers"},
           {.key = "collectives", .type = FT::section, .doc = "collective algorithms and their step cost",
            .target = "collectives"},
@@ -529,12 +529,20 @@ Section stragglers_section() {
   const StragglerSpec d;
   return {.id = "stragglers",
           .title = "Stragglers",
-          .doc = "Per-step jitter: each node's step takes an exponentially distributed extra time, and the "
-                 "synchronous step waits for the slowest node (mean extra = jitter_fraction x H(nodes)).",
+          .doc = "Per-step delays: each node's step takes an extra time, exponential jitter plus, now and then, a "
+                 "slow step; the synchronous step waits for the slowest node (the run uses the expected step: "
+                 "jitter alone gives jitter_fraction x H(nodes), slow steps alone slow_step_extra_fraction x "
+                 "(1 - (1 - slow_step_probability)^nodes)).",
           .fields = {
               {.key = "jitter_fraction", .type = FT::number, .unit = "fraction of the step",
                .doc = "mean extra time of one node in one step; 0: no jitter", .default_value = d.jitter_fraction,
                .min = 0, .max = 10},
+              {.key = "slow_step_probability", .type = FT::number, .unit = "probability",
+               .doc = "chance that one node's step is a slow one; 0: none", .default_value = d.slow_step_probability,
+               .min = 0, .max = 1},
+              {.key = "slow_step_extra_fraction", .type = FT::number, .unit = "fraction of the step",
+               .doc = "what a slow step adds to that node's step", .default_value = d.slow_step_extra_fraction,
+               .min = 0, .max = 100},
           }};
 }
 

@@ -149,6 +149,9 @@ TEST_CASE("HTML assumptions list the catalog sources") {
   r.scenario.cluster.node.source = "DGX H100 user guide";
   r.scenario.model.source = "Touvron et al. 2023";
   r.scenario.failures.preset = "meta-rsc1";
+  r.scenario.stragglers.slow_step_probability = 0.01;
+  r.scenario.stragglers.slow_step_extra_fraction = 0.5;
+  r.run.step_time_s = 3.4 * 1.02;   // the sample step is 3.4 s
   const std::string html = render_html_report(r);
   const std::size_t at = html.find("<section id=\"assumptions\">");
   REQUIRE(at != std::string::npos);
@@ -160,4 +163,5 @@ TEST_CASE("HTML assumptions list the catalog sources") {
   CHECK(contains(section, "on_demand: $2.50 per allocated GPU-hour"));
   CHECK(contains(section, "PUE 1.20"));
   CHECK(contains(section, "400 gCO2e/kWh (custom)"));
+  CHECK(contains(section, "slow steps 1.0% of a node&#39;s steps adding 50.0%: the step 2.0% longer"));
 }
