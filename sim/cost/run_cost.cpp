@@ -27,6 +27,11 @@ CostByCause scaled(const CostByCause& c, double k) {
   return {c.productive * k, c.evaluation * k, c.rework * k, c.restart * k, c.checkpoint * k, c.idle * k};
 }
 
+CostByCause sum(const CostByCause& a, const CostByCause& b) {
+  return {a.productive + b.productive, a.evaluation + b.evaluation, a.rework + b.rework,
+          a.restart + b.restart,       a.checkpoint + b.checkpoint, a.idle + b.idle};
+}
+
 double hourly_price_per_gpu(const CostSpec& c, int gpus_per_node) {
   if (c.pricing == "owned")
     return c.capex_usd_per_gpu / (c.lifetime_years * kHoursPerYear) +
@@ -86,15 +91,7 @@ RunCost estimate_cost(const Scenario& s, const StepResult& step, const RunSimula
   r.energy_mwh = r.mwh_by_cause.total();
   r.energy_usd = kwh.total() * cost.electricity_usd_per_kwh;
   // A rental price includes the electricity; an owner pays it on top.
-  if (cost.pricing == "owned") {
-    const CostByCause power_usd = scaled(kwh, cost.electricity_usd_per_kwh);
-    r.usd_by_cause = {r.usd_by_cause.productive + power_usd.productive,
-                      r.usd_by_cause.evaluation + power_usd.evaluation,
-                      r.usd_by_cause.rework + power_usd.rework,
-                      r.usd_by_cause.restart + power_usd.restart,
-                      r.usd_by_cause.checkpoint + power_usd.checkpoint,
-                      r.usd_by_cause.idle + power_usd.idle};
-  }
+  if (cost.pricing == "owned") r.usd_by_cause = sum(r.usd_by_cause, scaled(kwh, cost.electricity_usd_per_kwh));
   r.usd = r.usd_by_cause.total();
   const double per_million_tokens = s.training.total_tokens > 0 ? 1e6 / s.training.total_tokens : 0;
   r.usd_per_million_tokens = r.usd * per_million_tokens;
